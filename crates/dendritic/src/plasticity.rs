@@ -1,0 +1,232 @@
+//! Plasticity, paper Eqs. 7-10, as explicit batch-averaged tensor code (no autodiff).
+
+use burn::module::Param;
+use burn::tensor::Tensor;
+
+use crate::config::{MicrocircuitConfig, RateScaling};
+use crate::error::Result;
+use crate::microcircuit::Microcircuit;
+use crate::state::State;
+
+/// Weight changes of one hidden layer; `None` where the group does not learn.
+/// Shapes match the weights they change.
+#[derive(Debug, Clone, Default)]
+pub struct HiddenUpdates {
+    /// ΔW_up_k (Eq. 7).
+    pub w_up: Option<Tensor<2>>,
+    /// Δ basal bias (Eq. 7 with a unit input).
+    pub b_up: Option<Tensor<1>>,
+    /// ΔW_IP_k (Eq. 8).
+    pub w_ip: Option<Tensor<2>>,
+    /// Δ interneuron bias (Eq. 8 with a unit input).
+    pub b_ip: Option<Tensor<1>>,
+    /// ΔW_PI_k (Eq. 9).
+    pub w_pi: Option<Tensor<2>>,
+    /// ΔW_down_k (Eq. 10).
+    pub w_down: Option<Tensor<2>>,
+}
+
+/// Weight changes of the output layer.
+#[derive(Debug, Clone, Default)]
+pub struct OutputUpdates {
+    /// ΔW_up_N (Eq. 7).
+    pub w_up: Option<Tensor<2>>,
+    /// Δ output bias.
+    pub b_up: Option<Tensor<1>>,
+}
+
+/// One plasticity step for the whole network, already multiplied by the learning rates.
+#[derive(Debug, Clone, Default)]
+pub struct Updates {
+    /// Hidden layers `1..N-1`.
+    pub hidden: Vec<HiddenUpdates>,
+    /// Output layer `N`.
+    pub output: OutputUpdates,
+}
+
+impl Updates {
+    /// ΔW_up of every layer 1..=N (where it learns), bottom to top.
+    pub fn w_up(&self) -> Vec<Option<Tensor<2>>> {
+        self.hidden
+            .iter()
+            .map(|h| h.w_up.clone())
+            .chain([self.output.w_up.clone()])
+            .collect()
+    }
+}
+
+/// The effective learning rates of one step, after [`RateScaling`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EffectiveRates {
+    /// Rate of W_up for layers 1..=N.
+    pub up: Vec<f64>,
+    /// Rate of W_IP for hidden layers.
+    pub ip: Vec<f64>,
+    /// Rate of W_PI for hidden layers.
+    pub pi: Vec<f64>,
+    /// Rate of W_down for hidden layers.
+    pub down: Vec<f64>,
+}
+
+impl MicrocircuitConfig {
+    /// Learning rates after rescaling by the inverse mixing factors (section 3.4): the teaching
+    /// signal reaching layer `k` is diluted by every mixing factor on its way down, so
+    /// [`RateScaling::Path`] divides by `λ_N ∏_{l=k}^{N-1} λ_l (1 - λ_I)`. A zero mixing factor
+    /// disables the rescaling it would divide by.
+    pub fn effective_rates(&self) -> EffectiveRates {
+        let n = self.depth();
+        let (l_k, l_n, l_i) = (
+            self.lambda_hidden(),
+            self.lambda_output(),
+            self.lambda_interneuron(),
+        );
+        let inv = |x: f64| if x > 0.0 { 1.0 / x } else { 1.0 };
+        let up_scale = |layer: usize| match self.rate_scaling {
+            RateScaling::None => 1.0,
+            RateScaling::Layer if layer == n => inv(l_n),
+            RateScaling::Layer => inv(l_k),
+            RateScaling::Path => inv(l_n * (l_k * (1.0 - l_i)).powi((n - layer) as i32)),
+        };
+        let ip_scale = match self.rate_scaling {
+            RateScaling::None => 1.0,
+            _ => inv(l_i),
+        };
+        let pick = |list: &[f64], i: usize, on: bool| if on { Self::rate(list, i) } else { 0.0 };
+        EffectiveRates {
+            up: (1..=n)
+                .map(|k| pick(&self.eta_up, k - 1, self.plastic.up) * up_scale(k))
+                .collect(),
+            ip: (1..n)
+                .map(|k| pick(&self.eta_ip, k - 1, self.plastic.ip) * ip_scale)
+                .collect(),
+            pi: (1..n)
+                .map(|k| pick(&self.eta_pi, k - 1, self.plastic.pi))
+                .collect(),
+            down: (1..n)
+                .map(|k| pick(&self.eta_down, k - 1, self.plastic.down))
+                .collect(),
+        }
+    }
+}
+
+/// `η / B · preᵀ post` and `η / B · Σ_batch post`: the batch average of a local rule
+/// "post-synaptic factor × presynaptic rate" (Eq. 6), skipped when η = 0.
+fn outer(eta: f64, pre: &Tensor<2>, post: Tensor<2>, with_bias: bool) -> (Option<Tensor<2>>, Option<Tensor<1>>) {
+    if eta == 0.0 {
+        return (None, None);
+    }
+    let post = post.mul_scalar(eta / pre.dims()[0] as f64);
+    let bias = with_bias.then(|| post.clone().sum_dim(0).squeeze_dim(0));
+    (Some(pre.clone().transpose().matmul(post)), bias)
+}
+
+impl Microcircuit {
+    /// Eqs. 7-10 for a settled batch, averaged over the batch and multiplied by the
+    /// [effective rates](MicrocircuitConfig::effective_rates):
+    ///
+    /// - Eq. 7: `ΔW_up_k ∝ (φ(u_k) - φ(v̂_B,k)) r_{k-1}ᵀ`, with `v̂_B,k = (1-λ_k) v_B,k` (what
+    ///   `u_k` would be with a silent apical dendrite) and `v̂_B,N = v_B,N`;
+    /// - Eq. 8: `ΔW_IP_k ∝ (φ(u_I,k) - φ(v_I,k)) r_kᵀ`;
+    /// - Eq. 9: `ΔW_PI_k ∝ (0 - v_A,k) r_I,kᵀ`;
+    /// - Eq. 10: `ΔW_down_k ∝ (φ(u_k) - φ(W_down_k r_{k+1})) r_{k+1}ᵀ`.
+    ///
+    /// Presynaptic rates are those that drove the dendrite being corrected, so each rule is
+    /// the delta rule of that dendrite's prediction. With no target, a self-predicting
+    /// network gets zero updates.
+    pub fn plasticity(&self, state: &State) -> Updates {
+        let config = &self.config;
+        let phi = config.transfer;
+        let rates = config.effective_rates();
+        let bias = config.bias;
+        let lambda_k = config.lambda_hidden();
+        let n = self.depth();
+
+        let (w_up, b_up) = outer(
+            rates.up[n - 1],
+            state.presynaptic(n),
+            state.output.rate.clone() - phi.rate(state.output.basal.clone()),
+            bias,
+        );
+        let output = OutputUpdates { w_up, b_up };
+
+        let hidden = state
+            .hidden
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let k = i + 1;
+                let (w_up, b_up) = outer(
+                    rates.up[i],
+                    state.presynaptic(k),
+                    h.rate.clone() - phi.rate(h.basal.clone().mul_scalar(1.0 - lambda_k)),
+                    bias,
+                );
+                let (w_ip, b_ip) = outer(
+                    rates.ip[i],
+                    &h.forward_rate,
+                    h.interneuron_rate.clone() - phi.rate(h.interneuron_dendrite.clone()),
+                    bias,
+                );
+                let (w_pi, _) = outer(rates.pi[i], &h.interneuron_rate, h.apical.clone().neg(), false);
+                let r_above = match state.hidden.get(k) {
+                    Some(above) => &above.rate,
+                    None => &state.output.rate,
+                };
+                let (w_down, _) = outer(
+                    rates.down[i],
+                    r_above,
+                    h.rate.clone() - phi.rate(h.top_down.clone()),
+                    false,
+                );
+                HiddenUpdates {
+                    w_up,
+                    b_up,
+                    w_ip,
+                    b_ip,
+                    w_pi,
+                    w_down,
+                }
+            })
+            .collect();
+        Updates { hidden, output }
+    }
+
+    /// Adds `updates` to the weights, in place.
+    pub fn apply(&mut self, updates: &Updates) {
+        for (layer, u) in self.hidden.iter_mut().zip(&updates.hidden) {
+            add_to(&mut layer.w_up, &u.w_up);
+            add_to_opt(&mut layer.b_up, &u.b_up);
+            add_to(&mut layer.w_ip, &u.w_ip);
+            add_to_opt(&mut layer.b_ip, &u.b_ip);
+            add_to(&mut layer.w_pi, &u.w_pi);
+            add_to(&mut layer.w_down, &u.w_down);
+        }
+        add_to(&mut self.output.w_up, &updates.output.w_up);
+        add_to_opt(&mut self.output.b_up, &updates.output.b_up);
+    }
+
+    /// One learning step on a batch: settle (section 3.4), Eqs. 7-10, apply. Returns the
+    /// settled state (before the update) for diagnostics.
+    pub fn train_step(&mut self, input: Tensor<2>, target: Tensor<2>) -> Result<State> {
+        let state = self.settle(input, Some(target))?;
+        let updates = self.plasticity(&state);
+        self.apply(&updates);
+        Ok(state)
+    }
+}
+
+/// `param += delta` without copying the weights: the parameter is moved out (leaving a cheap
+/// placeholder that shares the delta's buffer) so the addition can reuse its buffer.
+fn add_to<const D: usize>(param: &mut Param<Tensor<D>>, delta: &Option<Tensor<D>>) {
+    if let Some(delta) = delta {
+        let placeholder = Param::initialized(param.id, delta.clone());
+        let owned = std::mem::replace(param, placeholder);
+        *param = owned.map(|w| w + delta.clone());
+    }
+}
+
+fn add_to_opt<const D: usize>(param: &mut Option<Param<Tensor<D>>>, delta: &Option<Tensor<D>>) {
+    if let Some(param) = param {
+        add_to(param, delta);
+    }
+}

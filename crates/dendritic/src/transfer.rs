@@ -1,0 +1,118 @@
+//! Neuronal transfer functions φ (rate = φ(potential)), their derivatives and inverses.
+
+use burn::tensor::{Tensor, activation};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DendriticError, Result};
+
+/// The rate function φ of the paper (section 2.1), applied element-wise.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Transfer {
+    /// φ(u) = 1 / (1 + exp(-u)), used for MNIST (section 3.4).
+    Logistic,
+    /// φ(u) = γ log(1 + exp(β (u - θ))), the paper's soft rectifier (section 3.3 uses
+    /// γ = 0.1, β = 1, θ = 3).
+    SoftRelu {
+        /// Output scale γ.
+        gamma: f64,
+        /// Sharpness β.
+        beta: f64,
+        /// Threshold θ.
+        theta: f64,
+    },
+}
+
+impl Default for Transfer {
+    fn default() -> Self {
+        Self::Logistic
+    }
+}
+
+impl Transfer {
+    /// The paper's soft-ReLU of section 3.3: γ = 0.1, β = 1, θ = 3.
+    pub fn paper_soft_relu() -> Self {
+        Self::SoftRelu {
+            gamma: 0.1,
+            beta: 1.0,
+            theta: 3.0,
+        }
+    }
+
+    /// Checks the parameters.
+    pub fn validate(&self) -> Result<()> {
+        if let Self::SoftRelu { gamma, beta, theta } = *self
+            && !(gamma > 0.0 && beta > 0.0 && gamma.is_finite() && beta.is_finite() && theta.is_finite())
+        {
+            return Err(DendriticError::BadTransfer(format!(
+                "soft-ReLU needs finite gamma > 0 and beta > 0, got gamma {gamma}, beta {beta}, theta {theta}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// φ(u), element-wise.
+    pub fn rate<const D: usize>(&self, u: Tensor<D>) -> Tensor<D> {
+        match *self {
+            Self::Logistic => activation::sigmoid(u),
+            // burn's softplus(x, β) = log(1 + exp(β x)) / β, hence the factor γ β.
+            Self::SoftRelu { gamma, beta, theta } => {
+                activation::softplus(u.sub_scalar(theta), beta).mul_scalar(gamma * beta)
+            }
+        }
+    }
+
+    /// φ'(u), element-wise.
+    pub fn derivative<const D: usize>(&self, u: Tensor<D>) -> Tensor<D> {
+        match *self {
+            Self::Logistic => {
+                let s = activation::sigmoid(u);
+                s.clone() * s.neg().add_scalar(1.0)
+            }
+            Self::SoftRelu { gamma, beta, theta } => {
+                activation::sigmoid(u.sub_scalar(theta).mul_scalar(beta)).mul_scalar(gamma * beta)
+            }
+        }
+    }
+
+    /// φ⁻¹(r), element-wise: the somatic potential whose rate is `r` (used to turn target
+    /// rates into target potentials, `u_trgt = φ⁻¹(r_trgt)`).
+    pub fn inverse<const D: usize>(&self, r: Tensor<D>) -> Tensor<D> {
+        match *self {
+            // logit(r) = log(r) - log(1 - r)
+            Self::Logistic => r.clone().log() - r.neg().add_scalar(1.0).log(),
+            // u = θ + log(exp(r / γ) - 1) / β
+            Self::SoftRelu { gamma, beta, theta } => r
+                .div_scalar(gamma)
+                .exp()
+                .sub_scalar(1.0)
+                .log()
+                .div_scalar(beta)
+                .add_scalar(theta),
+        }
+    }
+
+    /// φ(u) for one host value.
+    pub fn rate_scalar(&self, u: f64) -> f64 {
+        match *self {
+            Self::Logistic => 1.0 / (1.0 + (-u).exp()),
+            Self::SoftRelu { gamma, beta, theta } => {
+                let z = beta * (u - theta);
+                // log(1 + e^z) without overflow.
+                gamma * (z.max(0.0) + (-z.abs()).exp().ln_1p())
+            }
+        }
+    }
+
+    /// φ⁻¹(r) for one host value; `None` where `r` is outside φ's range.
+    pub fn inverse_scalar(&self, r: f64) -> Option<f64> {
+        let u = match *self {
+            Self::Logistic if r > 0.0 && r < 1.0 => (r / (1.0 - r)).ln(),
+            Self::SoftRelu { gamma, beta, theta } if r > 0.0 => {
+                theta + (r / gamma).exp_m1().ln() / beta
+            }
+            _ => return None,
+        };
+        u.is_finite().then_some(u)
+    }
+}
