@@ -74,10 +74,8 @@ impl Mlp {
     /// the network backprop would train in its place (paper section 3.1).
     pub fn from_microcircuit(net: &Microcircuit, device: &Device) -> Self {
         let linear = |w: &Param<Tensor<2>>, b: &Option<Param<Tensor<1>>>| Linear {
-            weight: Param::from_tensor(w.val().to_device(device).require_grad()),
-            bias: b
-                .as_ref()
-                .map(|b| Param::from_tensor(b.val().to_device(device).require_grad())),
+            weight: Param::from_tensor(trainable(w.val(), device)),
+            bias: b.as_ref().map(|b| Param::from_tensor(trainable(b.val(), device))),
         };
         let mut layers: Vec<Linear> = net.hidden.iter().map(|h| linear(&h.w_up, &h.b_up)).collect();
         layers.push(linear(&net.output.w_up, &net.output.b_up));
@@ -98,6 +96,16 @@ impl Mlp {
             .iter()
             .map(|l| l.weight.grad(&grads).expect("weight takes part in the loss"))
             .collect()
+    }
+}
+
+/// `t` on `device`, tracking gradients when `device` is an autodiff device.
+fn trainable<const D: usize>(t: Tensor<D>, device: &Device) -> Tensor<D> {
+    let t = t.to_device(device);
+    if device.is_autodiff() {
+        t.autodiff().require_grad()
+    } else {
+        t
     }
 }
 
@@ -133,14 +141,14 @@ impl BpConfig {
             .sizes
             .windows(2)
             .map(|w| Linear {
-                weight: Param::from_tensor(
-                    sampler
-                        .uniform([w[0], w[1]], self.init_scale / (w[0] as f64).sqrt())
-                        .require_grad(),
-                ),
-                bias: Some(Param::from_tensor(
-                    dendritic::random::upload(vec![0.0; w[1]], [w[1]], &ad, self.precision).require_grad(),
+                weight: Param::from_tensor(trainable(
+                    sampler.uniform([w[0], w[1]], self.init_scale / (w[0] as f64).sqrt()),
+                    &ad,
                 )),
+                bias: Some(Param::from_tensor(trainable(
+                    dendritic::random::upload(vec![0.0; w[1]], [w[1]], &ad, self.precision),
+                    &ad,
+                ))),
             })
             .collect();
         Backprop {

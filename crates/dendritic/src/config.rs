@@ -166,6 +166,10 @@ pub struct MicrocircuitConfig {
     /// `W_down` is drawn from U(-s, s) with s = `init_scale_down / sqrt(n_{k+1})`.
     #[config(default = 1.0)]
     pub init_scale_down: f64,
+    /// Start with `W_down_k = W_up_{k+1}ᵀ` (exact backprop in the weak-nudging limit, paper
+    /// section 3.1) instead of random top-down weights (feedback alignment, section 3.3).
+    #[config(default = false)]
+    pub top_down_transposed: bool,
     /// Under [`Init::Random`], `W_IP` is drawn from U(-s, s), s = `init_scale_ip / sqrt(n_k)`.
     #[config(default = 1.0)]
     pub init_scale_ip: f64,

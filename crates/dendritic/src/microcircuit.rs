@@ -77,7 +77,13 @@ impl MicrocircuitConfig {
             .map(|k| sampler.uniform([sizes[k - 1], sizes[k]], self.init_scale_up / fan(k - 1)))
             .collect();
         let w_down: Vec<Tensor<2>> = (1..n)
-            .map(|k| sampler.uniform([sizes[k + 1], sizes[k]], self.init_scale_down / fan(k + 1)))
+            .map(|k| {
+                if self.top_down_transposed {
+                    w_up[k].clone().transpose()
+                } else {
+                    sampler.uniform([sizes[k + 1], sizes[k]], self.init_scale_down / fan(k + 1))
+                }
+            })
             .collect();
         let bias = |size: usize| {
             self.bias
