@@ -69,10 +69,17 @@ pub struct EffectiveRates {
 }
 
 impl MicrocircuitConfig {
-    /// Learning rates after rescaling by the inverse mixing factors (section 3.4): the teaching
-    /// signal reaching layer `k` is diluted by every mixing factor on its way down, so
-    /// [`RateScaling::Path`] divides by `λ_N ∏_{l=k}^{N-1} λ_l (1 - λ_I)`. A zero mixing factor
-    /// disables the rescaling it would divide by.
+    /// Learning rates after rescaling by the inverse mixing factors (section 3.4).
+    ///
+    /// The teaching signal reaching layer `k` is diluted by every mixing factor on its way
+    /// down: [`RateScaling::Path`] divides `η_up,k` by `λ_N ∏_{l=k}^{N-1} λ_l (1 - λ_I)`,
+    /// [`RateScaling::Layer`] by the layer's own `λ`. Interneurons mirror the layer above
+    /// (`W_IP_k ≈ a_k W_up_{k+1}`, a_k the [attenuation](Self::interneuron_attenuation)),
+    /// and their error is diluted by `λ_I`; so under either scaling `η_IP,k` is multiplied by
+    /// `a_k / λ_I` times the scale of `η_up,k+1`. With `η_IP,k = η_up,k+1`, `W_IP_k` then
+    /// changes exactly as `a_k W_up_{k+1}` does and the self-predicting state is kept while
+    /// the forward weights learn. A zero mixing factor disables the rescaling it would
+    /// divide by.
     pub fn effective_rates(&self) -> EffectiveRates {
         let n = self.depth();
         let (l_k, l_n, l_i) = (
@@ -87,9 +94,9 @@ impl MicrocircuitConfig {
             RateScaling::Layer => inv(l_k),
             RateScaling::Path => inv(l_n * (l_k * (1.0 - l_i)).powi((n - layer) as i32)),
         };
-        let ip_scale = match self.rate_scaling {
+        let ip_scale = |k: usize| match self.rate_scaling {
             RateScaling::None => 1.0,
-            _ => inv(l_i),
+            _ => self.interneuron_attenuation(k) * up_scale(k + 1) * inv(l_i),
         };
         let pick = |list: &[f64], i: usize, on: bool| if on { Self::rate(list, i) } else { 0.0 };
         EffectiveRates {
@@ -97,7 +104,7 @@ impl MicrocircuitConfig {
                 .map(|k| pick(&self.eta_up, k - 1, self.plastic.up) * up_scale(k))
                 .collect(),
             ip: (1..n)
-                .map(|k| pick(&self.eta_ip, k - 1, self.plastic.ip) * ip_scale)
+                .map(|k| pick(&self.eta_ip, k - 1, self.plastic.ip) * ip_scale(k))
                 .collect(),
             pi: (1..n)
                 .map(|k| pick(&self.eta_pi, k - 1, self.plastic.pi))
