@@ -15,6 +15,10 @@ use dendritic::random::WeightSampler;
 use dendritic::{Microcircuit, MicrocircuitConfig, Precision};
 use microcircuits::baselines::BpConfig;
 
+// See examples/mnist_steady_state.rs: glibc's allocator page-faults the update buffers.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SIZES: [usize; 4] = [784, 500, 500, 10];
 
 /// Multiply-adds of one feed-forward pass per example.

@@ -2,6 +2,7 @@
 
 use burn::module::Param;
 use burn::tensor::Tensor;
+use rayon::prelude::*;
 
 use crate::config::{MicrocircuitConfig, RateScaling};
 use crate::error::Result;
@@ -148,17 +149,21 @@ impl Microcircuit {
         let lambda_k = config.lambda_hidden();
         let n = self.depth();
 
-        let (w_up, b_up) = outer(
-            rates.up[n - 1],
-            state.presynaptic(n),
-            state.output.rate.clone() - phi.rate(state.output.basal.clone()),
-            bias,
-        );
-        let output = OutputUpdates { w_up, b_up };
+        let output = || {
+            let (w_up, b_up) = outer(
+                rates.up[n - 1],
+                state.presynaptic(n),
+                state.output.rate.clone() - phi.rate(state.output.basal.clone()),
+                bias,
+            );
+            OutputUpdates { w_up, b_up }
+        };
 
-        let hidden = state
+        // Layers are independent: on CPU backends, compute them on all cores.
+        let hidden = || -> Vec<HiddenUpdates> {
+            state
             .hidden
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(i, h)| {
                 let k = i + 1;
@@ -194,22 +199,34 @@ impl Microcircuit {
                     w_down,
                 }
             })
-            .collect();
+            .collect()
+        };
+        let (hidden, output) = rayon::join(hidden, output);
         Updates { hidden, output }
     }
 
     /// Adds `updates` to the weights, in place.
     pub fn apply(&mut self, updates: &Updates) {
-        for (layer, u) in self.hidden.iter_mut().zip(&updates.hidden) {
-            add_to(&mut layer.w_up, &u.w_up);
-            add_to_opt(&mut layer.b_up, &u.b_up);
-            add_to(&mut layer.w_ip, &u.w_ip);
-            add_to_opt(&mut layer.b_ip, &u.b_ip);
-            add_to(&mut layer.w_pi, &u.w_pi);
-            add_to(&mut layer.w_down, &u.w_down);
-        }
-        add_to(&mut self.output.w_up, &updates.output.w_up);
-        add_to_opt(&mut self.output.b_up, &updates.output.b_up);
+        let output = &mut self.output;
+        rayon::join(
+            || {
+                self.hidden
+                    .par_iter_mut()
+                    .zip(&updates.hidden)
+                    .for_each(|(layer, u)| {
+                        add_to(&mut layer.w_up, &u.w_up);
+                        add_to_opt(&mut layer.b_up, &u.b_up);
+                        add_to(&mut layer.w_ip, &u.w_ip);
+                        add_to_opt(&mut layer.b_ip, &u.b_ip);
+                        add_to(&mut layer.w_pi, &u.w_pi);
+                        add_to(&mut layer.w_down, &u.w_down);
+                    })
+            },
+            || {
+                add_to(&mut output.w_up, &updates.output.w_up);
+                add_to_opt(&mut output.b_up, &updates.output.b_up);
+            },
+        );
     }
 
     /// One learning step on a batch: settle (section 3.4), Eqs. 7-10, apply. Returns the

@@ -34,16 +34,25 @@ impl Microcircuit {
         let mut basal = Vec::with_capacity(self.hidden.len());
         let mut forward_rate = Vec::with_capacity(self.hidden.len());
         let mut interneuron_dendrite = Vec::with_capacity(self.hidden.len());
-        let mut r = input.clone();
-        for layer in &self.hidden {
-            let v_b = Self::basal(r, &layer.w_up, &layer.b_up);
+        let r = input.clone();
+        let mut v_b = Self::basal(r, &self.hidden[0].w_up, &self.hidden[0].b_up);
+        for (k, layer) in self.hidden.iter().enumerate() {
             let r_k = phi.rate(v_b.clone());
-            interneuron_dendrite.push(Self::basal(r_k.clone(), &layer.w_ip, &layer.b_ip));
+            // The interneurons and the next layer read the same rates: compute both at once.
+            let (w_next, b_next) = match self.hidden.get(k + 1) {
+                Some(next) => (&next.w_up, &next.b_up),
+                None => (&self.output.w_up, &self.output.b_up),
+            };
+            let (v_i, v_b_next) = rayon::join(
+                || Self::basal(r_k.clone(), &layer.w_ip, &layer.b_ip),
+                || Self::basal(r_k.clone(), w_next, b_next),
+            );
+            interneuron_dendrite.push(v_i);
             basal.push(v_b);
-            forward_rate.push(r_k.clone());
-            r = r_k;
+            forward_rate.push(r_k);
+            v_b = v_b_next;
         }
-        let v_b_out = Self::basal(r, &self.output.w_up, &self.output.b_up);
+        let v_b_out = v_b;
 
         // Step 2: nudge the output, written as v + λ (u_trgt - v) so that a target equal to
         // the prediction leaves it bit-for-bit unchanged.
@@ -64,8 +73,11 @@ impl Microcircuit {
             let v_i = interneuron_dendrite[k].clone();
             let u_i = v_i.clone() + (u_above - v_i.clone()).mul_scalar(lambda_i);
             let r_i = phi.rate(u_i.clone());
-            let top_down = r_above.matmul(layer.w_down.val());
-            let apical = top_down.clone() + r_i.clone().matmul(layer.w_pi.val());
+            let (top_down, lateral) = rayon::join(
+                || r_above.matmul(layer.w_down.val()),
+                || r_i.clone().matmul(layer.w_pi.val()),
+            );
+            let apical = top_down.clone() + lateral;
             let v_b = basal[k].clone();
             let u = v_b.clone().mul_scalar(1.0 - lambda_k) + apical.clone().mul_scalar(lambda_k);
             let r_k = phi.rate(u.clone());
