@@ -80,23 +80,31 @@ fn bench(c: &mut Criterion) {
             group.throughput(Throughput::Elements(dendritic_flops(b)));
             group.bench_function(BenchmarkId::new("dendritic_step", b), |bench| {
                 bench.iter(|| {
-                    net.train_step(x.clone(), u_trgt.clone()).expect("shapes fit");
+                    net.train_step(x.clone(), u_trgt.clone())
+                        .expect("shapes fit");
                     sync(&device);
                 })
             });
 
-            let mut bp = BpConfig::new(SIZES.to_vec()).with_init_scale(8.0).init(&device);
+            let mut bp = BpConfig::new(SIZES.to_vec())
+                .with_init_scale(8.0)
+                .init(&device);
             let ad = device.clone().autodiff();
             let (x_ad, r_ad) = (x.clone().to_device(&ad), r.clone().to_device(&ad));
             group.throughput(Throughput::Elements(bp_flops(b)));
             group.bench_function(BenchmarkId::new("bp_step", b), |bench| {
                 bench.iter(|| {
-                    let _ = bp.train_step(x_ad.clone(), r_ad.clone()).into_scalar::<f32>();
+                    let _ = bp
+                        .train_step(x_ad.clone(), r_ad.clone())
+                        .into_scalar::<f32>();
                 })
             });
 
             let mut s = WeightSampler::new(3, &device, Precision::F32);
-            let ws: Vec<Tensor<2>> = SIZES.windows(2).map(|w| s.uniform([w[0], w[1]], 0.1)).collect();
+            let ws: Vec<Tensor<2>> = SIZES
+                .windows(2)
+                .map(|w| s.uniform([w[0], w[1]], 0.1))
+                .collect();
             group.throughput(Throughput::Elements((2 * b * forward_macs()) as u64));
             group.bench_function(BenchmarkId::new("forward_matmuls", b), |bench| {
                 bench.iter(|| {

@@ -28,7 +28,9 @@ use microcircuits::data::{Dataset, mnist::permutation};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser, Debug)]
-#[command(about = "Train the 784-500-500-10 dendritic microcircuit on MNIST (steady-state dynamics)")]
+#[command(
+    about = "Train the 784-500-500-10 dendritic microcircuit on MNIST (steady-state dynamics)"
+)]
 struct Args {
     /// Training epochs.
     #[arg(long, default_value_t = 5)]
@@ -128,7 +130,10 @@ fn main() -> anyhow::Result<()> {
         let t_epoch = train_t.clone().select(0, order);
         for b in 0..batches {
             let range = b * args.batch..(b + 1) * args.batch;
-            net.train_step(x_epoch.clone().slice(range.clone()), t_epoch.clone().slice(range))?;
+            net.train_step(
+                x_epoch.clone().slice(range.clone()),
+                t_epoch.clone().slice(range),
+            )?;
             if b % 100 == 0 {
                 bar.set_position(b as u64);
             }
@@ -152,8 +157,10 @@ fn main() -> anyhow::Result<()> {
 fn progress(len: u64, epoch: usize) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("epoch {msg} {bar:40} {pos}/{len} batches ({per_sec}, eta {eta})")
-            .expect("valid template"),
+        ProgressStyle::with_template(
+            "epoch {msg} {bar:40} {pos}/{len} batches ({per_sec}, eta {eta})",
+        )
+        .expect("valid template"),
     );
     bar.set_message(epoch.to_string());
     bar

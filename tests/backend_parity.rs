@@ -36,9 +36,19 @@ fn assert_close(a: &[Vec<f64>], b: &[Vec<f64>], tol: f64, what: &str) {
     assert_eq!(a.len(), b.len());
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
         let scale = x.iter().map(|v| v.abs()).fold(0.0, f64::max);
-        assert!(scale > 0.0, "update {i} is all zeros: the comparison would be empty");
-        let diff = x.iter().zip(y).map(|(p, q)| (p - q).abs()).fold(0.0, f64::max);
-        assert!(diff < tol, "{what}: update {i} differs by {diff} (scale {scale})");
+        assert!(
+            scale > 0.0,
+            "update {i} is all zeros: the comparison would be empty"
+        );
+        let diff = x
+            .iter()
+            .zip(y)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            diff < tol,
+            "{what}: update {i} differs by {diff} (scale {scale})"
+        );
     }
 }
 

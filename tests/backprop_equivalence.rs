@@ -26,7 +26,9 @@ fn angles_to_backprop(lambda: f64, precision: Precision) -> Vec<f64> {
     let x = input_rates(10, 20, 11, &device, precision);
     let r_trgt = target_rates(10, 6, 12, &device, precision);
 
-    let state = net.settle(x.clone(), Some(net.target_potential(r_trgt.clone()))).unwrap();
+    let state = net
+        .settle(x.clone(), Some(net.target_potential(r_trgt.clone())))
+        .unwrap();
     let dendritic = net.plasticity(&state).w_up();
 
     let ad = device.clone().autodiff();
@@ -40,7 +42,9 @@ fn angles_to_backprop(lambda: f64, precision: Precision) -> Vec<f64> {
     dendritic
         .into_iter()
         .zip(grads)
-        .map(|(d, g)| diagnostics::angle_degrees(d.expect("W_up learns"), g.neg().to_device(&device)))
+        .map(|(d, g)| {
+            diagnostics::angle_degrees(d.expect("W_up learns"), g.neg().to_device(&device))
+        })
         .collect()
 }
 
@@ -56,7 +60,10 @@ fn hidden_updates_align_with_backprop_at_weak_nudging() {
         let angles = angles_to_backprop(lambda, Precision::F64);
         println!("lambda {lambda} (f64): angles to backprop per layer {angles:.3?} degrees");
         // Stronger nudging bends the updates away from backprop but keeps them useful.
-        assert!(angles.iter().all(|a| *a < 60.0), "lambda {lambda}: {angles:?}");
+        assert!(
+            angles.iter().all(|a| *a < 60.0),
+            "lambda {lambda}: {angles:?}"
+        );
     }
 }
 
@@ -66,5 +73,8 @@ fn f32_loses_the_lower_layers_at_very_weak_nudging() {
     // why the equivalence check runs in f64. Printed, not asserted beyond the output layer.
     let angles = angles_to_backprop(1e-3, Precision::F32);
     println!("lambda 1e-3 (f32): angles to backprop per layer {angles:.3?} degrees");
-    assert!(angles[3] < 1.0, "the output layer is exact even in f32: {angles:?}");
+    assert!(
+        angles[3] < 1.0,
+        "the output layer is exact even in f32: {angles:?}"
+    );
 }

@@ -23,14 +23,23 @@ fn task() -> (Split, Split) {
 fn synthetic_teacher(n: usize, dim: usize, classes: usize, seed: u64) -> Split {
     let mut rng = StdRng::seed_from_u64(seed);
     let hidden = 32;
-    let w1: Vec<f32> = (0..dim * hidden).map(|_| rng.random_range(-1.0..1.0)).collect();
-    let w2: Vec<f32> = (0..hidden * classes).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let w1: Vec<f32> = (0..dim * hidden)
+        .map(|_| rng.random_range(-1.0..1.0))
+        .collect();
+    let w2: Vec<f32> = (0..hidden * classes)
+        .map(|_| rng.random_range(-1.0..1.0))
+        .collect();
     let mut images = Vec::with_capacity(n * dim);
     let mut labels = Vec::with_capacity(n);
     for _ in 0..n {
         let x: Vec<f32> = (0..dim).map(|_| rng.random_range(0.0..1.0)).collect();
         let h: Vec<f32> = (0..hidden)
-            .map(|j| (0..dim).map(|i| x[i] * w1[i * hidden + j]).sum::<f32>().tanh())
+            .map(|j| {
+                (0..dim)
+                    .map(|i| x[i] * w1[i * hidden + j])
+                    .sum::<f32>()
+                    .tanh()
+            })
             .collect();
         let scores: Vec<f32> = (0..classes)
             .map(|c| (0..hidden).map(|j| h[j] * w2[j * classes + c]).sum())
@@ -41,7 +50,11 @@ fn synthetic_teacher(n: usize, dim: usize, classes: usize, seed: u64) -> Split {
         images.extend(x);
         labels.push(label as u8);
     }
-    Split { images, labels, dim }
+    Split {
+        images,
+        labels,
+        dim,
+    }
 }
 
 trait SplitAt {
@@ -62,10 +75,14 @@ fn train(mut net: Microcircuit, train: &Split, test: &DeviceSplit, epochs: usize
     let mut errors = Vec::new();
     for epoch in 0..epochs {
         let order = permutation(train.len(), epoch as u64, &device);
-        let (x, t): (Tensor<2>, Tensor<2>) = (x.clone().select(0, order.clone()), t.clone().select(0, order));
+        let (x, t): (Tensor<2>, Tensor<2>) = (
+            x.clone().select(0, order.clone()),
+            t.clone().select(0, order),
+        );
         for b in 0..train.len() / 10 {
             let r = b * 10..(b + 1) * 10;
-            net.train_step(x.clone().slice(r.clone()), t.clone().slice(r)).expect("shapes fit");
+            net.train_step(x.clone().slice(r.clone()), t.clone().slice(r))
+                .expect("shapes fit");
         }
         errors.push(test.error_rate(500, |x| net.classify(x)));
     }
@@ -90,15 +107,25 @@ fn test_error_falls_well_below_chance_and_the_shallow_learner_learns_less() {
     let dim = train_split.dim;
     let test = test_split.to_device(&device, Precision::F32);
 
-    let full = config(dim).with_eta_up(vec![2.0, 0.03]).with_eta_ip(vec![0.06]);
-    let shallow = config(dim).with_eta_up(vec![0.0, 0.03]).with_eta_ip(vec![0.0]);
+    let full = config(dim)
+        .with_eta_up(vec![2.0, 0.03])
+        .with_eta_ip(vec![0.06]);
+    let shallow = config(dim)
+        .with_eta_up(vec![0.0, 0.03])
+        .with_eta_ip(vec![0.0]);
     let full_errors = train(full.init(&device).unwrap(), &train_split, &test, 3);
     let shallow_errors = train(shallow.init(&device).unwrap(), &train_split, &test, 3);
     println!("test error per epoch: full {full_errors:.3?}, shallow {shallow_errors:.3?}");
 
     let (full_last, shallow_last) = (full_errors[2], shallow_errors[2]);
-    assert!(full_last < 0.3, "full microcircuit: test error {full_last} (chance is 0.9)");
-    assert!(full_errors[2] < full_errors[0], "error falls with training: {full_errors:?}");
+    assert!(
+        full_last < 0.3,
+        "full microcircuit: test error {full_last} (chance is 0.9)"
+    );
+    assert!(
+        full_errors[2] < full_errors[0],
+        "error falls with training: {full_errors:?}"
+    );
     assert!(
         full_last < shallow_last - 0.02,
         "learning in the hidden layer helps: full {full_last}, shallow {shallow_last}"

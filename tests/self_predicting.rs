@@ -11,13 +11,19 @@ use dendritic::{MicrocircuitConfig, Precision, diagnostics};
 fn apical_potentials_vanish_and_output_equals_predict_without_target() {
     let device = Device::default();
     for sizes in [vec![20, 16, 12, 10, 6], vec![784, 500, 500, 10]] {
-        let net = MicrocircuitConfig::new(sizes.clone()).with_seed(3).init(&device).unwrap();
+        let net = MicrocircuitConfig::new(sizes.clone())
+            .with_seed(3)
+            .init(&device)
+            .unwrap();
         let x = input_rates(10, sizes[0], 1, &device, Precision::F32);
         let state = net.settle(x.clone(), None).unwrap();
         let max_apical = diagnostics::max_abs_apical(&state);
         assert!(max_apical < 1e-5, "{sizes:?}: max |v_A| = {max_apical}");
         let diff = max_abs_diff(state.output.rate.clone(), net.predict(x));
-        assert_eq!(diff, 0.0, "{sizes:?}: settled output differs from predict by {diff}");
+        assert_eq!(
+            diff, 0.0,
+            "{sizes:?}: settled output differs from predict by {diff}"
+        );
     }
 }
 
@@ -25,8 +31,12 @@ fn apical_potentials_vanish_and_output_equals_predict_without_target() {
 fn no_target_means_no_update() {
     let device = Device::default();
     // One hidden layer: the cancellation is exact, so every update is exactly zero.
-    let net = MicrocircuitConfig::new(vec![12, 9, 5]).init(&device).unwrap();
-    let state = net.settle(input_rates(10, 12, 2, &device, Precision::F32), None).unwrap();
+    let net = MicrocircuitConfig::new(vec![12, 9, 5])
+        .init(&device)
+        .unwrap();
+    let state = net
+        .settle(input_rates(10, 12, 2, &device, Precision::F32), None)
+        .unwrap();
     let updates = net.plasticity(&state);
     for delta in updates.w_up().into_iter().flatten() {
         assert_eq!(common::host(delta.abs().max())[0], 0.0);
@@ -39,7 +49,9 @@ fn no_target_means_no_update() {
     // Deeper nets: W_IP = (1-λ) W_up rounds, so zero means zero up to f64 rounding.
     let config = MicrocircuitConfig::new(vec![20, 16, 12, 10, 6]).with_precision(Precision::F64);
     let net = config.init(&device).unwrap();
-    let state = net.settle(input_rates(10, 20, 2, &device, Precision::F64), None).unwrap();
+    let state = net
+        .settle(input_rates(10, 20, 2, &device, Precision::F64), None)
+        .unwrap();
     let updates = net.plasticity(&state);
     for (k, delta) in updates.w_up().into_iter().enumerate() {
         let max = common::host(delta.unwrap().abs().max())[0];

@@ -32,7 +32,9 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, DataError> {
     let raw = std::fs::read(path).map_err(io)?;
     if path.extension().is_some_and(|e| e == "gz") {
         let mut out = Vec::new();
-        GzDecoder::new(raw.as_slice()).read_to_end(&mut out).map_err(io)?;
+        GzDecoder::new(raw.as_slice())
+            .read_to_end(&mut out)
+            .map_err(io)?;
         Ok(out)
     } else {
         Ok(raw)
@@ -64,19 +66,26 @@ fn check_magic(path: &Path, got: u32, expected: u32) -> Result<(), DataError> {
     Ok(())
 }
 
-fn body<'a>(bytes: &'a [u8], path: &Path, offset: usize, len: usize) -> Result<&'a [u8], DataError> {
-    bytes.get(offset..offset + len).ok_or_else(|| DataError::Truncated {
-        path: path.to_path_buf(),
-        expected: offset + len,
-        got: bytes.len(),
-    })
+fn body<'a>(
+    bytes: &'a [u8],
+    path: &Path,
+    offset: usize,
+    len: usize,
+) -> Result<&'a [u8], DataError> {
+    bytes
+        .get(offset..offset + len)
+        .ok_or_else(|| DataError::Truncated {
+            path: path.to_path_buf(),
+            expected: offset + len,
+            got: bytes.len(),
+        })
 }
 
 /// Reads an IDX3 image file (magic 0x803).
 pub fn read_images(path: &Path) -> Result<IdxImages, DataError> {
     let bytes = read_bytes(path)?;
+    check_magic(path, header(&bytes, path, 1)?[0], IMAGES_MAGIC)?;
     let h = header(&bytes, path, 4)?;
-    check_magic(path, h[0], IMAGES_MAGIC)?;
     let (count, rows, cols) = (h[1] as usize, h[2] as usize, h[3] as usize);
     let pixels = body(&bytes, path, 16, count * rows * cols)?.to_vec();
     Ok(IdxImages {
@@ -90,8 +99,8 @@ pub fn read_images(path: &Path) -> Result<IdxImages, DataError> {
 /// Reads an IDX1 label file (magic 0x801).
 pub fn read_labels(path: &Path) -> Result<Vec<u8>, DataError> {
     let bytes = read_bytes(path)?;
+    check_magic(path, header(&bytes, path, 1)?[0], LABELS_MAGIC)?;
     let h = header(&bytes, path, 2)?;
-    check_magic(path, h[0], LABELS_MAGIC)?;
     Ok(body(&bytes, path, 8, h[1] as usize)?.to_vec())
 }
 

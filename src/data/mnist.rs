@@ -44,7 +44,11 @@ impl Split {
 
     /// Keeps at most the first `n` examples.
     pub fn limit(self, n: usize) -> Split {
-        if n >= self.len() { self } else { self.slice(0..n) }
+        if n >= self.len() {
+            self
+        } else {
+            self.slice(0..n)
+        }
     }
 
     /// Uploads the split once: images `[len, dim]` and labels `[len]`.

@@ -37,7 +37,9 @@ pub enum DataError {
         got: usize,
     },
     /// The file does not start with the IDX magic number expected.
-    #[error("{path}: not an IDX file of the expected kind (magic number {got:#010x}, expected {expected:#010x})")]
+    #[error(
+        "{path}: not an IDX file of the expected kind (magic number {got:#010x}, expected {expected:#010x})"
+    )]
     BadMagic {
         /// The file.
         path: PathBuf,

@@ -6,14 +6,26 @@ use dendritic::Precision;
 use dendritic::random::{WeightSampler, upload};
 
 /// A seeded batch of input rates in [0, 1), `[batch, n]`.
-pub fn input_rates(batch: usize, n: usize, seed: u64, device: &Device, precision: Precision) -> Tensor<2> {
+pub fn input_rates(
+    batch: usize,
+    n: usize,
+    seed: u64,
+    device: &Device,
+    precision: Precision,
+) -> Tensor<2> {
     WeightSampler::new(seed, device, precision)
         .uniform([batch, n], 0.5)
         .add_scalar(0.5)
 }
 
 /// Seeded target rates in [0.2, 0.8), `[batch, n]`.
-pub fn target_rates(batch: usize, n: usize, seed: u64, device: &Device, precision: Precision) -> Tensor<2> {
+pub fn target_rates(
+    batch: usize,
+    n: usize,
+    seed: u64,
+    device: &Device,
+    precision: Precision,
+) -> Tensor<2> {
     WeightSampler::new(seed, device, precision)
         .uniform([batch, n], 0.3)
         .add_scalar(0.5)
@@ -21,12 +33,19 @@ pub fn target_rates(batch: usize, n: usize, seed: u64, device: &Device, precisio
 
 /// Host copy of a tensor as f64.
 pub fn host<const D: usize>(t: Tensor<D>) -> Vec<f64> {
-    t.to_data().convert::<f64>().try_into_vec::<f64>().expect("float tensor")
+    t.to_data()
+        .convert::<f64>()
+        .try_into_vec::<f64>()
+        .expect("float tensor")
 }
 
 /// Largest absolute difference between two tensors.
 pub fn max_abs_diff<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f64 {
-    host(a).iter().zip(host(b)).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+    host(a)
+        .iter()
+        .zip(host(b))
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
 }
 
 pub fn zeros(n: usize, device: &Device) -> Tensor<1> {

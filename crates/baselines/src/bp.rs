@@ -75,9 +75,15 @@ impl Mlp {
     pub fn from_microcircuit(net: &Microcircuit, device: &Device) -> Self {
         let linear = |w: &Param<Tensor<2>>, b: &Option<Param<Tensor<1>>>| Linear {
             weight: Param::from_tensor(trainable(w.val(), device)),
-            bias: b.as_ref().map(|b| Param::from_tensor(trainable(b.val(), device))),
+            bias: b
+                .as_ref()
+                .map(|b| Param::from_tensor(trainable(b.val(), device))),
         };
-        let mut layers: Vec<Linear> = net.hidden.iter().map(|h| linear(&h.w_up, &h.b_up)).collect();
+        let mut layers: Vec<Linear> = net
+            .hidden
+            .iter()
+            .map(|h| linear(&h.w_up, &h.b_up))
+            .collect();
         layers.push(linear(&net.output.w_up, &net.output.b_up));
         Self { layers }
     }
@@ -94,7 +100,11 @@ impl Mlp {
         let grads = loss(self, input, target_rates, phi, error).backward();
         self.layers
             .iter()
-            .map(|l| l.weight.grad(&grads).expect("weight takes part in the loss"))
+            .map(|l| {
+                l.weight
+                    .grad(&grads)
+                    .expect("weight takes part in the loss")
+            })
             .collect()
     }
 }
@@ -110,9 +120,18 @@ fn trainable<const D: usize>(t: Tensor<D>, device: &Device) -> Tensor<D> {
 }
 
 /// The batch-mean loss whose gradient backprop follows.
-fn loss(mlp: &Mlp, input: Tensor<2>, target_rates: Tensor<2>, phi: Transfer, error: OutputError) -> Tensor<1> {
+fn loss(
+    mlp: &Mlp,
+    input: Tensor<2>,
+    target_rates: Tensor<2>,
+    phi: Transfer,
+    error: OutputError,
+) -> Tensor<1> {
     let batch = input.dims()[0] as f64;
-    let u_out = mlp.potentials(input, phi).pop().expect("at least one layer");
+    let u_out = mlp
+        .potentials(input, phi)
+        .pop()
+        .expect("at least one layer");
     let r_out = phi.rate(u_out.clone());
     match error {
         // L = -Σ sg(u_trgt - u_N) φ(u_N) / B has ∂L/∂u_N = -φ'(u_N)(u_trgt - u_N) / B.
@@ -120,7 +139,10 @@ fn loss(mlp: &Mlp, input: Tensor<2>, target_rates: Tensor<2>, phi: Transfer, err
             let e = (phi.inverse(target_rates) - u_out).detach();
             (e * r_out).sum().neg().div_scalar(batch)
         }
-        OutputError::Mse => (target_rates - r_out).square().sum().div_scalar(2.0 * batch),
+        OutputError::Mse => (target_rates - r_out)
+            .square()
+            .sum()
+            .div_scalar(2.0 * batch),
     }
 }
 
@@ -162,7 +184,13 @@ impl BpConfig {
 impl Backprop {
     /// One SGD step on a batch; returns the loss (left on the device).
     pub fn train_step(&mut self, input: Tensor<2>, target_rates: Tensor<2>) -> Tensor<1> {
-        let loss = loss(&self.mlp, input, target_rates, self.config.transfer, self.config.error);
+        let loss = loss(
+            &self.mlp,
+            input,
+            target_rates,
+            self.config.transfer,
+            self.config.error,
+        );
         let grads = GradientsParams::from_grads(loss.backward(), &self.mlp);
         let mlp = std::mem::replace(&mut self.mlp, Mlp { layers: Vec::new() });
         self.mlp = self.optim.step(self.config.lr, mlp, grads);
@@ -172,7 +200,10 @@ impl Backprop {
     /// Output rates `[batch, n_N]` (no gradient tracking).
     pub fn predict(&self, input: Tensor<2>) -> Tensor<2> {
         let mlp = self.mlp.valid();
-        let u = mlp.potentials(input, self.config.transfer).pop().expect("layers");
+        let u = mlp
+            .potentials(input, self.config.transfer)
+            .pop()
+            .expect("layers");
         self.config.transfer.rate(u)
     }
 }

@@ -221,7 +221,11 @@ impl MicrocircuitConfig {
 
     /// The rate of `group` at `layer` (0-based), broadcasting a one-element list.
     pub(crate) fn rate(list: &[f64], layer: usize) -> f64 {
-        if list.len() == 1 { list[0] } else { list[layer] }
+        if list.len() == 1 {
+            list[0]
+        } else {
+            list[layer]
+        }
     }
 
     /// Checks every field; the error names the first problem found.

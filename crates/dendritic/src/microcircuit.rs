@@ -5,8 +5,8 @@ use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 
 use crate::config::{Init, MicrocircuitConfig};
-use crate::random::{WeightSampler, upload};
 use crate::error::{DendriticError, Result};
+use crate::random::{WeightSampler, upload};
 
 /// One hidden layer `k` (0 < k < N): its pyramidal cells' bottom-up and top-down weights and
 /// its lateral interneurons (one per pyramidal cell of layer `k+1`).
@@ -86,8 +86,9 @@ impl MicrocircuitConfig {
             })
             .collect();
         let bias = |size: usize| {
-            self.bias
-                .then(|| Param::from_tensor(upload(vec![0.0; size], [size], device, self.precision)))
+            self.bias.then(|| {
+                Param::from_tensor(upload(vec![0.0; size], [size], device, self.precision))
+            })
         };
         let mut hidden = Vec::with_capacity(n - 1);
         for k in 1..n {

@@ -118,12 +118,18 @@ impl MicrocircuitConfig {
 }
 
 /// `η / B · preᵀ post` and `η / B · Σ_batch post`: the batch average of a local rule
-/// "post-synaptic factor × presynaptic rate" (Eq. 6), skipped when η = 0.
-fn outer(eta: f64, pre: &Tensor<2>, post: Tensor<2>, with_bias: bool) -> (Option<Tensor<2>>, Option<Tensor<1>>) {
+/// "post-synaptic factor × presynaptic rate" (Eq. 6). Nothing, not even the postsynaptic
+/// factor, is computed when η = 0.
+fn outer(
+    eta: f64,
+    pre: &Tensor<2>,
+    post: impl FnOnce() -> Tensor<2>,
+    with_bias: bool,
+) -> (Option<Tensor<2>>, Option<Tensor<1>>) {
     if eta == 0.0 {
         return (None, None);
     }
-    let post = post.mul_scalar(eta / pre.dims()[0] as f64);
+    let post = post().mul_scalar(eta / pre.dims()[0] as f64);
     let bias = with_bias.then(|| post.clone().sum_dim(0).squeeze_dim(0));
     (Some(pre.clone().transpose().matmul(post)), bias)
 }
@@ -153,7 +159,7 @@ impl Microcircuit {
             let (w_up, b_up) = outer(
                 rates.up[n - 1],
                 state.presynaptic(n),
-                state.output.rate.clone() - phi.rate(state.output.basal.clone()),
+                || state.output.rate.clone() - phi.rate(state.output.basal.clone()),
                 bias,
             );
             OutputUpdates { w_up, b_up }
@@ -162,44 +168,49 @@ impl Microcircuit {
         // Layers are independent: on CPU backends, compute them on all cores.
         let hidden = || -> Vec<HiddenUpdates> {
             state
-            .hidden
-            .par_iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let k = i + 1;
-                let (w_up, b_up) = outer(
-                    rates.up[i],
-                    state.presynaptic(k),
-                    h.rate.clone() - phi.rate(h.basal.clone().mul_scalar(1.0 - lambda_k)),
-                    bias,
-                );
-                let (w_ip, b_ip) = outer(
-                    rates.ip[i],
-                    &h.forward_rate,
-                    h.interneuron_rate.clone() - phi.rate(h.interneuron_dendrite.clone()),
-                    bias,
-                );
-                let (w_pi, _) = outer(rates.pi[i], &h.interneuron_rate, h.apical.clone().neg(), false);
-                let r_above = match state.hidden.get(k) {
-                    Some(above) => &above.rate,
-                    None => &state.output.rate,
-                };
-                let (w_down, _) = outer(
-                    rates.down[i],
-                    r_above,
-                    h.rate.clone() - phi.rate(h.top_down.clone()),
-                    false,
-                );
-                HiddenUpdates {
-                    w_up,
-                    b_up,
-                    w_ip,
-                    b_ip,
-                    w_pi,
-                    w_down,
-                }
-            })
-            .collect()
+                .hidden
+                .par_iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    let k = i + 1;
+                    let (w_up, b_up) = outer(
+                        rates.up[i],
+                        state.presynaptic(k),
+                        || h.rate.clone() - phi.rate(h.basal.clone().mul_scalar(1.0 - lambda_k)),
+                        bias,
+                    );
+                    let (w_ip, b_ip) = outer(
+                        rates.ip[i],
+                        &h.forward_rate,
+                        || h.interneuron_rate.clone() - phi.rate(h.interneuron_dendrite.clone()),
+                        bias,
+                    );
+                    let (w_pi, _) = outer(
+                        rates.pi[i],
+                        &h.interneuron_rate,
+                        || h.apical.clone().neg(),
+                        false,
+                    );
+                    let r_above = match state.hidden.get(k) {
+                        Some(above) => &above.rate,
+                        None => &state.output.rate,
+                    };
+                    let (w_down, _) = outer(
+                        rates.down[i],
+                        r_above,
+                        || h.rate.clone() - phi.rate(h.top_down.clone()),
+                        false,
+                    );
+                    HiddenUpdates {
+                        w_up,
+                        b_up,
+                        w_ip,
+                        b_ip,
+                        w_pi,
+                        w_down,
+                    }
+                })
+                .collect()
         };
         let (hidden, output) = rayon::join(hidden, output);
         Updates { hidden, output }
@@ -252,5 +263,43 @@ fn add_to<const D: usize>(param: &mut Param<Tensor<D>>, delta: &Option<Tensor<D>
 fn add_to_opt<const D: usize>(param: &mut Option<Param<Tensor<D>>>, delta: &Option<Tensor<D>>) {
     if let Some(param) = param {
         add_to(param, delta);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{MicrocircuitConfig, Plastic, RateScaling};
+
+    #[test]
+    fn rescaled_interneuron_rates_co_track_the_layer_they_mirror() {
+        let config = MicrocircuitConfig::new(vec![8, 6, 5, 4])
+            .with_eta_up(vec![0.1])
+            .with_eta_ip(vec![0.1]);
+        let (l_k, l_i) = (config.lambda_hidden(), config.lambda_interneuron());
+        for scaling in [RateScaling::Layer, RateScaling::Path] {
+            let rates = config.clone().with_rate_scaling(scaling).effective_rates();
+            for k in 1..config.depth() {
+                // η_IP,k λ_I = a_k η_up,k+1 keeps W_IP_k = a_k W_up_{k+1} under learning.
+                let lhs = rates.ip[k - 1] * l_i;
+                let rhs = config.interneuron_attenuation(k) * rates.up[k];
+                assert!(
+                    (lhs - rhs).abs() < 1e-12 * rhs,
+                    "{scaling:?}, layer {k}: {lhs} vs {rhs}"
+                );
+            }
+        }
+        let path = config
+            .clone()
+            .with_rate_scaling(RateScaling::Path)
+            .effective_rates();
+        let expected_bottom = 0.1 / (config.lambda_output() * (l_k * (1.0 - l_i)).powi(2));
+        assert!((path.up[0] - expected_bottom).abs() < 1e-9);
+        let frozen = config
+            .with_plastic(Plastic {
+                ip: false,
+                ..Plastic::default()
+            })
+            .effective_rates();
+        assert!(frozen.ip.iter().all(|&r| r == 0.0));
     }
 }

@@ -34,8 +34,7 @@ impl Microcircuit {
         let mut basal = Vec::with_capacity(self.hidden.len());
         let mut forward_rate = Vec::with_capacity(self.hidden.len());
         let mut interneuron_dendrite = Vec::with_capacity(self.hidden.len());
-        let r = input.clone();
-        let mut v_b = Self::basal(r, &self.hidden[0].w_up, &self.hidden[0].b_up);
+        let mut v_b = Self::basal(input.clone(), &self.hidden[0].w_up, &self.hidden[0].b_up);
         for (k, layer) in self.hidden.iter().enumerate() {
             let r_k = phi.rate(v_b.clone());
             // The interneurons and the next layer read the same rates: compute both at once.

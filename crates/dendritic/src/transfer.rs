@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::{DendriticError, Result};
 
 /// The rate function φ of the paper (section 2.1), applied element-wise.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Transfer {
     /// φ(u) = 1 / (1 + exp(-u)), used for MNIST (section 3.4).
+    #[default]
     Logistic,
     /// φ(u) = γ log(1 + exp(β (u - θ))), the paper's soft rectifier (section 3.3 uses
     /// γ = 0.1, β = 1, θ = 3).
@@ -21,12 +22,6 @@ pub enum Transfer {
         /// Threshold θ.
         theta: f64,
     },
-}
-
-impl Default for Transfer {
-    fn default() -> Self {
-        Self::Logistic
-    }
 }
 
 impl Transfer {
@@ -42,7 +37,11 @@ impl Transfer {
     /// Checks the parameters.
     pub fn validate(&self) -> Result<()> {
         if let Self::SoftRelu { gamma, beta, theta } = *self
-            && !(gamma > 0.0 && beta > 0.0 && gamma.is_finite() && beta.is_finite() && theta.is_finite())
+            && !(gamma > 0.0
+                && beta > 0.0
+                && gamma.is_finite()
+                && beta.is_finite()
+                && theta.is_finite())
         {
             return Err(DendriticError::BadTransfer(format!(
                 "soft-ReLU needs finite gamma > 0 and beta > 0, got gamma {gamma}, beta {beta}, theta {theta}"
@@ -114,5 +113,53 @@ impl Transfer {
             _ => return None,
         };
         u.is_finite().then_some(u)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{Device, TensorData};
+
+    fn host(t: Tensor<1>) -> Vec<f64> {
+        t.to_data().convert::<f64>().try_into_vec::<f64>().unwrap()
+    }
+
+    #[test]
+    fn inverse_undoes_rate_and_derivative_matches_finite_differences() {
+        let device = Device::default();
+        let u = [-3.0, -0.5, 0.0, 0.7, 2.5, 4.0];
+        for phi in [Transfer::Logistic, Transfer::paper_soft_relu()] {
+            let t = Tensor::<1>::from_data(
+                TensorData::new(u.to_vec(), [u.len()]),
+                (&device, burn::tensor::DType::F64),
+            );
+            let back = host(phi.inverse(phi.rate(t.clone())));
+            let rates = host(phi.rate(t.clone()));
+            let slopes = host(phi.derivative(t));
+            for i in 0..u.len() {
+                assert!(
+                    (back[i] - u[i]).abs() < 1e-9,
+                    "{phi:?}: φ⁻¹(φ({})) = {}",
+                    u[i],
+                    back[i]
+                );
+                assert!((rates[i] - phi.rate_scalar(u[i])).abs() < 1e-12);
+                let h = 1e-6;
+                let fd = (phi.rate_scalar(u[i] + h) - phi.rate_scalar(u[i] - h)) / (2.0 * h);
+                assert!(
+                    (slopes[i] - fd).abs() < 1e-7,
+                    "{phi:?}: φ'({}) = {} vs {fd}",
+                    u[i],
+                    slopes[i]
+                );
+                assert_eq!(
+                    phi.inverse_scalar(rates[i])
+                        .map(|v| (v - u[i]).abs() < 1e-9),
+                    Some(true)
+                );
+            }
+        }
+        assert_eq!(Transfer::Logistic.inverse_scalar(1.0), None);
     }
 }
