@@ -5,6 +5,20 @@ use burn::tensor::{Device, Tensor};
 use dendritic::Precision;
 use dendritic::random::{WeightSampler, upload};
 
+/// Seeded rates uniform in `[centre - half_width, centre + half_width)`, `[batch, n]`.
+fn uniform_rates(
+    shape: [usize; 2],
+    seed: u64,
+    centre: f64,
+    half_width: f64,
+    device: &Device,
+    precision: Precision,
+) -> Tensor<2> {
+    WeightSampler::new(seed, device, precision)
+        .uniform(shape, half_width)
+        .add_scalar(centre)
+}
+
 /// A seeded batch of input rates in [0, 1), `[batch, n]`.
 pub fn input_rates(
     batch: usize,
@@ -13,9 +27,7 @@ pub fn input_rates(
     device: &Device,
     precision: Precision,
 ) -> Tensor<2> {
-    WeightSampler::new(seed, device, precision)
-        .uniform([batch, n], 0.5)
-        .add_scalar(0.5)
+    uniform_rates([batch, n], seed, 0.5, 0.5, device, precision)
 }
 
 /// Seeded target rates in [0.2, 0.8), `[batch, n]`.
@@ -26,9 +38,7 @@ pub fn target_rates(
     device: &Device,
     precision: Precision,
 ) -> Tensor<2> {
-    WeightSampler::new(seed, device, precision)
-        .uniform([batch, n], 0.3)
-        .add_scalar(0.5)
+    uniform_rates([batch, n], seed, 0.5, 0.3, device, precision)
 }
 
 /// Host copy of a tensor as f64.
