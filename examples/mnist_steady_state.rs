@@ -20,7 +20,8 @@ use clap::Parser;
 use dendritic::{MicrocircuitConfig, Precision, RateScaling};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use microcircuits::backend::device_by_name;
-use microcircuits::data::{Dataset, mnist::permutation};
+use microcircuits::data::Dataset;
+use microcircuits::training::train_epoch;
 
 // glibc returns the 1.5 MB weight-update buffers to the OS after every step and page-faults
 // them back in on the next (10x slower outer products here); mimalloc keeps them.
@@ -125,19 +126,18 @@ fn main() -> anyhow::Result<()> {
     for epoch in 1..=args.epochs {
         let bar = progress(batches as u64, epoch);
         let start = Instant::now();
-        let order = permutation(train.len(), args.seed * 1_000 + epoch as u64, &device);
-        let x_epoch = train_x.clone().select(0, order.clone());
-        let t_epoch = train_t.clone().select(0, order);
-        for b in 0..batches {
-            let range = b * args.batch..(b + 1) * args.batch;
-            net.train_step(
-                x_epoch.clone().slice(range.clone()),
-                t_epoch.clone().slice(range),
-            )?;
-            if b % 100 == 0 {
-                bar.set_position(b as u64);
-            }
-        }
+        train_epoch(
+            &mut net,
+            &train_x,
+            &train_t,
+            args.batch,
+            args.seed * 1_000 + epoch as u64,
+            |b| {
+                if b % 100 == 0 {
+                    bar.set_position(b as u64);
+                }
+            },
+        )?;
         // Wait for queued work before stopping the clock (a no-op on CPU backends).
         let _ = Tensor::<1>::zeros([1], &device).into_scalar::<f32>();
         let seconds = start.elapsed().as_secs_f64();

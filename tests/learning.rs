@@ -2,10 +2,11 @@
 //! copy is absent) a few epochs bring the test error well below chance, and the shallow
 //! variant (only the output weights learn) learns less.
 
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Device;
 use dendritic::{Microcircuit, MicrocircuitConfig, Precision, RateScaling};
-use microcircuits::data::mnist::{DeviceSplit, permutation};
+use microcircuits::data::mnist::DeviceSplit;
 use microcircuits::data::{Dataset, Split, mnist::shared_mnist_dir};
+use microcircuits::training::train_epoch;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -74,16 +75,7 @@ fn train(mut net: Microcircuit, train: &Split, test: &DeviceSplit, epochs: usize
     let t = net.target_potential(train.target_rates(10, 0.1, 0.8, &device, Precision::F32));
     let mut errors = Vec::new();
     for epoch in 0..epochs {
-        let order = permutation(train.len(), epoch as u64, &device);
-        let (x, t): (Tensor<2>, Tensor<2>) = (
-            x.clone().select(0, order.clone()),
-            t.clone().select(0, order),
-        );
-        for b in 0..train.len() / 10 {
-            let r = b * 10..(b + 1) * 10;
-            net.train_step(x.clone().slice(r.clone()), t.clone().slice(r))
-                .expect("shapes fit");
-        }
+        train_epoch(&mut net, &x, &t, 10, epoch as u64, |_| {}).expect("shapes fit");
         errors.push(test.error_rate(500, |x| net.classify(x)));
     }
     errors
