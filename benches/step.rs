@@ -13,7 +13,7 @@ use burn::tensor::{Device, Tensor};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use dendritic::random::WeightSampler;
 use dendritic::{Microcircuit, MicrocircuitConfig, Precision};
-use microcircuits::baselines::BpConfig;
+use microcircuits::baselines::{BpConfig, Learner, NetConfig};
 
 // See examples/mnist_steady_state.rs: glibc's allocator page-faults the update buffers.
 #[global_allocator]
@@ -86,17 +86,16 @@ fn bench(c: &mut Criterion) {
                 })
             });
 
-            let mut bp = BpConfig::new(SIZES.to_vec())
-                .with_init_scale(8.0)
-                .init(&device);
-            let ad = device.clone().autodiff();
-            let (x_ad, r_ad) = (x.clone().to_device(&ad), r.clone().to_device(&ad));
+            let mut bp = BpConfig::new(NetConfig::new(SIZES.to_vec()).with_init_scale(8.0))
+                .init(&device)
+                .expect("valid config");
             group.throughput(Throughput::Elements(bp_flops(b)));
             group.bench_function(BenchmarkId::new("bp_step", b), |bench| {
                 bench.iter(|| {
                     let _ = bp
-                        .train_step(x_ad.clone(), r_ad.clone())
-                        .into_scalar::<f32>();
+                        .train_step(x.clone(), r.clone())
+                        .expect("shapes fit")
+                        .loss_value();
                 })
             });
 

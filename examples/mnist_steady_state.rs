@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
+use baselines::{DendriticLearner, Learner};
 use burn::tensor::Tensor;
 use clap::Parser;
 use dendritic::{MicrocircuitConfig, Precision, RateScaling};
@@ -106,10 +107,10 @@ fn main() -> anyhow::Result<()> {
             other => anyhow::bail!("--scaling must be none, layer or path, not {other}"),
         })
         .with_seed(args.seed);
-    let mut net = config.init(&device)?;
+    let mut net = DendriticLearner::new(config.init(&device)?, "dendritic");
     let precision = Precision::F32;
     let train_x = train.to_device(&device, precision).images;
-    let train_t = net.target_potential(train.target_rates(10, 0.1, 0.8, &device, precision));
+    let train_t = train.target_rates(10, 0.1, 0.8, &device, precision);
     let validation = data.validation.to_device(&device, precision);
     let test = data.test.to_device(&device, precision);
     println!(
@@ -132,7 +133,7 @@ fn main() -> anyhow::Result<()> {
             &train_t,
             args.batch,
             args.seed * 1_000 + epoch as u64,
-            |b| {
+            |b, _| {
                 if b % 100 == 0 {
                     bar.set_position(b as u64);
                 }

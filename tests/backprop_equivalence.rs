@@ -4,7 +4,7 @@
 
 mod common;
 
-use baselines::{Mlp, OutputError};
+use baselines::{Mlp, Objective, OutputError};
 use burn::tensor::Device;
 use common::{input_rates, target_rates};
 use dendritic::{MicrocircuitConfig, Precision, RateScaling, diagnostics};
@@ -36,8 +36,10 @@ fn angles_to_backprop(lambda: f64, precision: Precision) -> Vec<f64> {
     let grads = mlp.weight_gradients(
         x.to_device(&ad),
         r_trgt.to_device(&ad),
-        config.transfer,
-        OutputError::Potential,
+        Objective {
+            transfer: config.transfer,
+            error: OutputError::Potential,
+        },
     );
     dendritic
         .into_iter()

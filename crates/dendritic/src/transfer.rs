@@ -22,6 +22,8 @@ pub enum Transfer {
         /// Threshold θ.
         theta: f64,
     },
+    /// φ(u) = tanh(u): invertible and odd, used by the target-propagation baselines.
+    Tanh,
 }
 
 impl Transfer {
@@ -58,6 +60,7 @@ impl Transfer {
             Self::SoftRelu { gamma, beta, theta } => {
                 activation::softplus(u.sub_scalar(theta), beta).mul_scalar(gamma * beta)
             }
+            Self::Tanh => u.tanh(),
         }
     }
 
@@ -71,6 +74,7 @@ impl Transfer {
             Self::SoftRelu { gamma, beta, theta } => {
                 activation::sigmoid(u.sub_scalar(theta).mul_scalar(beta)).mul_scalar(gamma * beta)
             }
+            Self::Tanh => u.tanh().square().neg().add_scalar(1.0),
         }
     }
 
@@ -88,6 +92,8 @@ impl Transfer {
                 .log()
                 .div_scalar(beta)
                 .add_scalar(theta),
+            // atanh(r) = ½ (log(1 + r) - log(1 - r))
+            Self::Tanh => (r.clone().log1p() - r.neg().log1p()).mul_scalar(0.5),
         }
     }
 
@@ -100,6 +106,7 @@ impl Transfer {
                 // log(1 + e^z) without overflow.
                 gamma * (z.max(0.0) + (-z.abs()).exp().ln_1p())
             }
+            Self::Tanh => u.tanh(),
         }
     }
 
@@ -110,6 +117,7 @@ impl Transfer {
             Self::SoftRelu { gamma, beta, theta } if r > 0.0 => {
                 theta + (r / gamma).exp_m1().ln() / beta
             }
+            Self::Tanh if r > -1.0 && r < 1.0 => r.atanh(),
             _ => return None,
         };
         u.is_finite().then_some(u)
@@ -128,8 +136,12 @@ mod tests {
     #[test]
     fn inverse_undoes_rate_and_derivative_matches_finite_differences() {
         let device = Device::default();
-        let u = [-3.0, -0.5, 0.0, 0.7, 2.5, 4.0];
-        for phi in [Transfer::Logistic, Transfer::paper_soft_relu()] {
+        let u = [-3.0, -0.5, 0.0, 0.7, 2.5, 3.5];
+        for phi in [
+            Transfer::Logistic,
+            Transfer::paper_soft_relu(),
+            Transfer::Tanh,
+        ] {
             let t = Tensor::<1>::from_data(
                 TensorData::new(u.to_vec(), [u.len()]),
                 (&device, burn::tensor::DType::F64),

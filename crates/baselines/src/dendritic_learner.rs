@@ -1,0 +1,99 @@
+//! The microcircuit behind the same [`Learner`] interface as the baselines.
+
+use burn::tensor::Tensor;
+use dendritic::{Microcircuit, Updates};
+
+use crate::error::Result;
+use crate::learner::{FeedbackPair, Learner, StepStats, check_batch, timed};
+use crate::mlp::Mlp;
+use crate::objective::{Objective, OutputError};
+
+/// A [`Microcircuit`] trained with the steady-state scheme (paper section 3.4) and Eqs. 7-10.
+pub struct DendriticLearner {
+    /// The microcircuit.
+    pub net: Microcircuit,
+    name: String,
+    last: Option<Updates>,
+}
+
+impl DendriticLearner {
+    /// Wraps a microcircuit; `name` labels it in tables (e.g. `dendritic-frozen-hidden`).
+    pub fn new(net: Microcircuit, name: impl Into<String>) -> Self {
+        Self {
+            net,
+            name: name.into(),
+            last: None,
+        }
+    }
+}
+
+impl Learner for DendriticLearner {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Settles with the target (rates, turned into `u_trgt = φ⁻¹(r_trgt)`), applies Eqs. 7-10.
+    /// The loss is `½ ‖u_trgt - u_N⁻‖²` of the feed-forward prediction `u_N⁻ = v_B,N`.
+    fn train_step(&mut self, input: Tensor<2>, target: Tensor<2>) -> Result<StepStats> {
+        check_batch(&self.net.config().sizes, &input, &target)?;
+        let objective = self.objective();
+        timed(|| {
+            let u_target = self.net.target_potential(target.clone());
+            let state = self.net.settle(input, Some(u_target))?;
+            let loss = objective.loss(state.output.basal.clone(), target);
+            let updates = self.net.plasticity(&state);
+            self.net.apply(&updates);
+            self.last = Some(updates);
+            Ok(loss)
+        })
+    }
+
+    fn predict(&self, input: Tensor<2>) -> Tensor<2> {
+        self.net.predict(input)
+    }
+
+    fn feedforward(&self) -> Mlp {
+        let device = self.net.output.w_up.val().device();
+        Mlp::from_microcircuit(&self.net, &device)
+    }
+
+    /// Potential-space error: in the self-predicting state with weak nudging the updates
+    /// follow backprop of this error (paper section 3.1).
+    fn objective(&self) -> Objective {
+        Objective {
+            transfer: self.net.config().transfer,
+            error: OutputError::Potential,
+        }
+    }
+
+    /// `ΔW_up` of every layer (Eq. 7).
+    fn last_updates(&self) -> Vec<Option<Tensor<2>>> {
+        match &self.last {
+            Some(updates) => updates.w_up(),
+            None => vec![None; self.net.depth()],
+        }
+    }
+
+    /// `W_down_k` against `W_up_{k+1}ᵀ` for every hidden layer `k`.
+    fn feedback_pairs(&self) -> Vec<FeedbackPair> {
+        let mut above: Vec<Tensor<2>> = self
+            .net
+            .hidden
+            .iter()
+            .skip(1)
+            .map(|h| h.w_up.val())
+            .collect();
+        above.push(self.net.output.w_up.val());
+        self.net
+            .hidden
+            .iter()
+            .zip(above)
+            .enumerate()
+            .map(|(k, (layer, w_up))| FeedbackPair {
+                layer: k + 1,
+                feedback: layer.w_down.val(),
+                forward: w_up.transpose(),
+            })
+            .collect()
+    }
+}

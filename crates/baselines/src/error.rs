@@ -1,0 +1,35 @@
+//! Errors of the baselines: bad configurations and mismatched tensors.
+
+use dendritic::DendriticError;
+
+/// Why a learner could not be built or could not take a step.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    /// A configuration value is out of range.
+    #[error("bad learner config: {0}")]
+    BadConfig(String),
+    /// An input or target batch has the wrong shape.
+    #[error("{what} has shape {got:?}, expected [batch, {expected}]")]
+    Shape {
+        /// Which tensor.
+        what: &'static str,
+        /// Its shape.
+        got: Vec<usize>,
+        /// The expected number of columns.
+        expected: usize,
+    },
+    /// Input and target batches differ in size.
+    #[error("input batch has {input} rows but target batch has {target}")]
+    BatchMismatch {
+        /// Rows of the input.
+        input: usize,
+        /// Rows of the target.
+        target: usize,
+    },
+    /// An error from the microcircuit.
+    #[error(transparent)]
+    Dendritic(#[from] DendriticError),
+}
+
+/// Result with a [`BaselineError`].
+pub type Result<T> = std::result::Result<T, BaselineError>;
