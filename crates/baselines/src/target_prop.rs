@@ -250,14 +250,15 @@ impl TargetProp {
             ^ salt;
         let mut rng = StdRng::seed_from_u64(seed);
         let sigma = self.config.noise;
-        let values: Vec<f64> = (0..rows * cols)
-            .map(|_| {
-                // Box-Muller.
-                let u1: f64 = rng.random_range(f64::EPSILON..1.0);
-                let u2: f64 = rng.random();
-                sigma * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-            })
-            .collect();
+        let mut values: Vec<f64> = Vec::with_capacity(rows * cols + 1);
+        while values.len() < rows * cols {
+            // Box-Muller: two independent normals per pair of uniforms.
+            let radius = sigma * (-2.0 * rng.random_range(f64::EPSILON..1.0).ln()).sqrt();
+            let angle = std::f64::consts::TAU * rng.random::<f64>();
+            values.push(radius * angle.cos());
+            values.push(radius * angle.sin());
+        }
+        values.truncate(rows * cols);
         let precision = match like.dtype() {
             burn::tensor::DType::F64 => Precision::F64,
             _ => Precision::F32,
