@@ -5,6 +5,7 @@
 
 pub mod backend;
 pub mod data;
+pub mod experiment;
 pub mod plot;
 pub mod training;
 

@@ -1,5 +1,6 @@
 //! Data sets: MNIST-style IDX directories split as in the paper (55,000 / 5,000 / 10,000).
 
+pub mod download;
 pub mod idx;
 pub mod mnist;
 

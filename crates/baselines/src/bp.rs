@@ -1,9 +1,11 @@
 //! Backprop through Burn's autodiff: the reference every local rule is measured against.
 
 use burn::config::Config;
+use burn::module::Module;
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 
+use crate::checkpoint::{load_module, save_module};
 use crate::learner::{Learner, StepStats, check_batch, timed};
 use crate::mlp::{Mlp, NetConfig};
 use crate::objective::Objective;
@@ -94,5 +96,17 @@ impl Learner for Backprop {
 
     fn last_updates(&self) -> Vec<Option<Tensor<2>>> {
         self.last.clone()
+    }
+
+    fn save(&self, path: &std::path::Path) -> crate::Result<()> {
+        save_module(&self.mlp.valid(), path)
+    }
+
+    fn load(&mut self, path: &std::path::Path) -> crate::Result<()> {
+        let device = self.mlp.layers[0].weight.device();
+        let plain = load_module(self.mlp.valid(), path)?;
+        self.mlp = plain.copy_to(&device);
+        self.optim = self.config.optim.build();
+        Ok(())
     }
 }

@@ -3,6 +3,7 @@
 use burn::tensor::Tensor;
 use dendritic::{Microcircuit, Updates};
 
+use crate::checkpoint::{load_module, save_module};
 use crate::error::Result;
 use crate::learner::{FeedbackPair, Learner, StepStats, check_batch, timed};
 use crate::mlp::Mlp;
@@ -72,6 +73,15 @@ impl Learner for DendriticLearner {
             Some(updates) => updates.w_up(),
             None => vec![None; self.net.depth()],
         }
+    }
+
+    fn save(&self, path: &std::path::Path) -> Result<()> {
+        save_module(&self.net, path)
+    }
+
+    fn load(&mut self, path: &std::path::Path) -> Result<()> {
+        self.net = load_module(self.net.clone(), path)?;
+        Ok(())
     }
 
     /// `W_down_k` against `W_up_{k+1}ᵀ` for every hidden layer `k`.

@@ -26,6 +26,14 @@ pub enum BaselineError {
         /// Rows of the target.
         target: usize,
     },
+    /// A checkpoint could not be written or read.
+    #[error("checkpoint {path}: {message}")]
+    Checkpoint {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
     /// An error from the microcircuit.
     #[error(transparent)]
     Dendritic(#[from] DendriticError),

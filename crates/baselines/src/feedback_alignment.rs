@@ -8,6 +8,7 @@ use burn::tensor::{Device, Tensor};
 use dendritic::random::WeightSampler;
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::{load_module, save_module};
 use crate::learner::{FeedbackPair, Learner, StepStats, check_batch, timed};
 use crate::mlp::{LayerGradient, Mlp, NetConfig};
 use crate::objective::Objective;
@@ -198,6 +199,15 @@ impl Learner for FeedbackLearner {
 
     fn last_updates(&self) -> Vec<Option<Tensor<2>>> {
         self.last.clone()
+    }
+
+    fn save(&self, path: &std::path::Path) -> crate::Result<()> {
+        save_module(&self.net, path)
+    }
+
+    fn load(&mut self, path: &std::path::Path) -> crate::Result<()> {
+        self.net = load_module(self.net.clone(), path)?;
+        Ok(())
     }
 
     fn feedback_pairs(&self) -> Vec<FeedbackPair> {

@@ -1,6 +1,7 @@
 //! The one interface every learning rule implements, so that all of them run through the same
 //! training loop, metrics and alignment diagnostics.
 
+use std::path::Path;
 use std::time::Instant;
 
 use burn::tensor::{Int, Tensor};
@@ -75,6 +76,21 @@ pub trait Learner {
     fn feedback_pairs(&self) -> Vec<FeedbackPair> {
         Vec::new()
     }
+
+    /// Writes the weights to a burnpack file (atomically: temporary file, then rename).
+    fn save(&self, path: &Path) -> Result<()>;
+
+    /// Loads weights saved by [`Learner::save`] from a learner of the same configuration.
+    fn load(&mut self, path: &Path) -> Result<()>;
+
+    /// Training steps taken, for rules whose noise is seeded per step (so a resumed run draws
+    /// the same noise); 0 for the others.
+    fn step_count(&self) -> u64 {
+        0
+    }
+
+    /// Restores the step count of a resumed run.
+    fn set_step_count(&mut self, _steps: u64) {}
 }
 
 /// Checks an (input, target) batch against layer sizes.

@@ -31,6 +31,7 @@
 
 pub mod alignment;
 pub mod bp;
+pub mod checkpoint;
 pub mod dendritic_learner;
 pub mod error;
 pub mod feedback_alignment;

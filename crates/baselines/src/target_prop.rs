@@ -17,6 +17,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::{load_module, save_module};
 use crate::error::BaselineError;
 use crate::learner::{FeedbackPair, Learner, StepStats, check_batch, timed};
 use crate::mlp::{LayerGradient, Mlp, NetConfig, Trace, descend_layers};
@@ -427,6 +428,23 @@ impl Learner for TargetProp {
 
     fn last_updates(&self) -> Vec<Option<Tensor<2>>> {
         self.last.clone()
+    }
+
+    fn save(&self, path: &std::path::Path) -> crate::Result<()> {
+        save_module(&self.net, path)
+    }
+
+    fn load(&mut self, path: &std::path::Path) -> crate::Result<()> {
+        self.net = load_module(self.net.clone(), path)?;
+        Ok(())
+    }
+
+    fn step_count(&self) -> u64 {
+        self.steps
+    }
+
+    fn set_step_count(&mut self, steps: u64) {
+        self.steps = steps;
     }
 
     fn feedback_pairs(&self) -> Vec<FeedbackPair> {

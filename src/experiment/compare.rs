@@ -1,0 +1,231 @@
+//! Several learners on one task: runs each (learner, seed) pair that is not done yet, then
+//! writes one summary table (CSV and Markdown) and one plot of the error curves.
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+
+use super::presets::{comparison, learner_preset};
+use super::run::{RunSummary, TrainOptions, train_on, write_atomic};
+use super::task::load_task;
+use super::{ExperimentError, RunConfig};
+use crate::plot::{LineChart, Series, write_png};
+
+/// What to compare.
+pub struct CompareOptions<'a> {
+    /// Comparison preset (e.g. `paper-mnist`).
+    pub preset: &'a str,
+    /// Only these learners (default: all of the preset).
+    pub learners: Option<Vec<String>>,
+    /// Seeds per learner (1..=seeds).
+    pub seeds: u64,
+    /// Override the preset's epochs.
+    pub epochs: Option<usize>,
+    /// Keep only the first training examples.
+    pub limit: Option<usize>,
+    /// Image folder.
+    pub data_dir: Option<&'a Path>,
+    /// Results directory (`results/<preset>` by default).
+    pub out: PathBuf,
+    /// The device.
+    pub device: &'a Device,
+    /// Progress output.
+    pub progress: bool,
+}
+
+/// One row of `summary.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    /// Learner name.
+    pub learner: String,
+    /// Mean test error (percent for classification) at the best validation epoch.
+    pub test_error_mean: f64,
+    /// Its standard deviation over seeds (0 for one seed).
+    pub test_error_std: f64,
+    /// Seeds run.
+    pub seeds: usize,
+    /// Epochs per run.
+    pub epochs: usize,
+    /// Mean training time per epoch, seconds.
+    pub epoch_seconds: f64,
+}
+
+const HEADER: &str = "learner,test_error_mean,test_error_std,seeds,epochs,epoch_seconds";
+
+/// Runs the comparison and returns the full (merged) summary.
+pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentError> {
+    let preset = comparison(options.preset)?;
+    let names = options.learners.clone().unwrap_or(preset.learners.clone());
+    let mut configs = Vec::new();
+    for name in &names {
+        let mut config = learner_preset(name)?;
+        config.task = config.task.clone().with_data_dir(options.data_dir);
+        config.epochs = options.epochs.unwrap_or(preset.epochs);
+        if options.limit.is_some() {
+            config.limit = options.limit;
+        }
+        configs.push(config);
+    }
+    std::fs::create_dir_all(&options.out).map_err(|e| ExperimentError::Io {
+        path: options.out.clone(),
+        message: e.to_string(),
+    })?;
+    let mut rows = read_summary(&options.out.join("summary.csv"))?;
+    let mut curves = Vec::new();
+    let mut data_cache: Option<(String, super::task::TaskData)> = None;
+    for config in &configs {
+        let mut runs = Vec::new();
+        for seed in 1..=options.seeds {
+            let config = RunConfig {
+                seed,
+                ..config.clone()
+            };
+            let dir = options
+                .out
+                .join("runs")
+                .join(&config.name)
+                .join(format!("seed{seed}"));
+            if let Some(done) = finished(&dir, &config) {
+                runs.push(done);
+                continue;
+            }
+            let key = format!("{:?}/{:?}", config.task, config.limit);
+            if data_cache.as_ref().is_none_or(|(k, _)| *k != key) {
+                let data = load_task(
+                    &config.task,
+                    config.limit,
+                    (config.target_low, config.target_high),
+                    options.device,
+                )?;
+                data_cache = Some((key, data));
+            }
+            let data = &data_cache.as_ref().expect("loaded").1;
+            let resume = dir.join("checkpoint").join("state.json").exists();
+            let summary = train_on(
+                &config,
+                data,
+                &TrainOptions {
+                    out: &dir,
+                    resume,
+                    device: options.device,
+                    progress: options.progress,
+                },
+            )?;
+            runs.push(summary);
+        }
+        let tests: Vec<f64> = runs
+            .iter()
+            .filter_map(|r| r.best().map(|b| 100.0 * b.test_error))
+            .collect();
+        let mean = tests.iter().sum::<f64>() / tests.len() as f64;
+        let std = if tests.len() > 1 {
+            (tests.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / (tests.len() - 1) as f64)
+                .sqrt()
+        } else {
+            0.0
+        };
+        let row = SummaryRow {
+            learner: config.name.clone(),
+            test_error_mean: mean,
+            test_error_std: std,
+            seeds: tests.len(),
+            epochs: config.epochs,
+            epoch_seconds: runs.iter().map(RunSummary::mean_epoch_seconds).sum::<f64>()
+                / runs.len() as f64,
+        };
+        rows.retain(|r| r.learner != row.learner);
+        rows.push(row);
+        curves.push(runs.swap_remove(0));
+    }
+    let order = |name: &str| {
+        preset
+            .learners
+            .iter()
+            .position(|l| l == name)
+            .unwrap_or(usize::MAX)
+    };
+    rows.sort_by_key(|r| order(&r.learner));
+    write_summary(&options.out, &rows)?;
+    plot(&options.out.join("curves.png"), &curves)?;
+    Ok(rows)
+}
+
+/// A run directory whose metrics already cover `config.epochs` with the same config.
+fn finished(dir: &Path, config: &RunConfig) -> Option<RunSummary> {
+    let saved = RunConfig::load(&dir.join("config.toml")).ok()?;
+    if saved.to_toml() != config.to_toml() {
+        return None;
+    }
+    let text = std::fs::read_to_string(dir.join("metrics.json")).ok()?;
+    let summary: RunSummary = serde_json::from_str(&text).ok()?;
+    (summary.epochs.len() >= config.epochs).then_some(summary)
+}
+
+fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ExperimentError> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(Vec::new());
+    };
+    let bad = |message: String| ExperimentError::Io {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut lines = text.lines();
+    if lines.next() != Some(HEADER) {
+        return Err(bad(format!("expected the header `{HEADER}`")));
+    }
+    lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            let num = |i: usize| -> Result<f64, ExperimentError> {
+                f.get(i)
+                    .and_then(|v| v.parse().ok())
+                    .ok_or_else(|| bad(format!("bad row `{line}`")))
+            };
+            Ok(SummaryRow {
+                learner: f[0].to_string(),
+                test_error_mean: num(1)?,
+                test_error_std: num(2)?,
+                seeds: num(3)? as usize,
+                epochs: num(4)? as usize,
+                epoch_seconds: num(5)?,
+            })
+        })
+        .collect()
+}
+
+fn write_summary(out: &Path, rows: &[SummaryRow]) -> Result<(), ExperimentError> {
+    let mut csv = format!("{HEADER}\n");
+    let mut md = String::from(
+        "| learner | test error (%) | seeds | epochs | epoch time (s) |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for r in rows {
+        csv += &format!(
+            "{},{:.3},{:.3},{},{},{:.2}\n",
+            r.learner, r.test_error_mean, r.test_error_std, r.seeds, r.epochs, r.epoch_seconds
+        );
+        md += &format!(
+            "| {} | {:.2} ± {:.2} | {} | {} | {:.1} |\n",
+            r.learner, r.test_error_mean, r.test_error_std, r.seeds, r.epochs, r.epoch_seconds
+        );
+    }
+    write_atomic(&out.join("summary.csv"), csv.as_bytes())?;
+    write_atomic(&out.join("summary.md"), md.as_bytes())
+}
+
+fn plot(path: &Path, runs: &[RunSummary]) -> Result<(), ExperimentError> {
+    let mut validation = LineChart::new("validation error (seed 1)", "epoch", "error (%)");
+    let mut test = LineChart::new("test error (seed 1)", "epoch", "error (%)");
+    for run in runs {
+        let curve = |f: fn(&super::run::EpochMetrics) -> f64| {
+            run.epochs
+                .iter()
+                .map(|e| (e.epoch as f64, 100.0 * f(e)))
+                .collect()
+        };
+        validation = validation.with_series(Series::new(&run.name, curve(|e| e.validation_error)));
+        test = test.with_series(Series::new(&run.name, curve(|e| e.test_error)));
+    }
+    write_png(path, &[validation.log_y(), test.log_y()])?;
+    Ok(())
+}

@@ -1,0 +1,253 @@
+//! Run configurations: which learner, on which task, for how long. Serialised as TOML (the
+//! presets under `presets/`) or JSON.
+
+use std::path::{Path, PathBuf};
+
+use baselines::{
+    BpConfig, DendriticLearner, FeedbackConfig, FeedbackRule, Learner, NetConfig, TargetPropConfig,
+    TargetRule,
+};
+use burn::tensor::Device;
+use dendritic::MicrocircuitConfig;
+use serde::{Deserialize, Serialize};
+
+use super::ExperimentError;
+
+/// The learning rule and its parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LearnerSpec {
+    /// The microcircuit (steady-state dynamics, Eqs. 7-10).
+    Dendritic(MicrocircuitConfig),
+    /// Backprop through Burn autodiff.
+    Bp(BpConfig),
+    /// FA, DFA or the shallow learner.
+    Feedback(FeedbackConfig),
+    /// DTP, DTP-DRL or DDTP-linear.
+    TargetProp(TargetPropConfig),
+}
+
+impl LearnerSpec {
+    /// Layer sizes `[n_0, .., n_N]`.
+    pub fn sizes(&self) -> &[usize] {
+        match self {
+            Self::Dendritic(c) => &c.sizes,
+            Self::Bp(c) => &c.net.sizes,
+            Self::Feedback(c) => &c.net.sizes,
+            Self::TargetProp(c) => &c.net.sizes,
+        }
+    }
+
+    /// The same spec with its weight seed set.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        match &mut self {
+            Self::Dendritic(c) => c.seed = seed,
+            Self::Bp(c) => c.net.seed = seed,
+            Self::Feedback(c) => c.net.seed = seed,
+            Self::TargetProp(c) => c.net.seed = seed,
+        }
+        self
+    }
+
+    /// Builds the learner on `device`, labelled `name`.
+    pub fn build(&self, name: &str, device: &Device) -> Result<Box<dyn Learner>, ExperimentError> {
+        Ok(match self {
+            Self::Dendritic(c) => Box::new(DendriticLearner::new(
+                c.init(device).map_err(baselines::BaselineError::from)?,
+                name,
+            )),
+            Self::Bp(c) => Box::new(c.init(device)?),
+            Self::Feedback(c) => Box::new(c.init(device)?),
+            Self::TargetProp(c) => Box::new(c.init(device)?),
+        })
+    }
+}
+
+/// The data a run learns from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum TaskConfig {
+    /// MNIST digits (55,000 / 5,000 / 10,000).
+    Mnist {
+        /// A folder of the four gzipped IDX files; default `../shared/data/mnist` or
+        /// `$MNIST_DIR`, else the burn-dataset download (feature `download`).
+        #[serde(default)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Fashion-MNIST (same format and split).
+    FashionMnist {
+        /// A folder of the four gzipped IDX files; default `../shared/data/fashion-mnist`.
+        #[serde(default)]
+        data_dir: Option<PathBuf>,
+    },
+    /// The paper's nonlinear regression (section 3.3): a random 30-20-10 soft-ReLU teacher.
+    Teacher {
+        /// Training examples.
+        #[serde(default = "default_teacher_train")]
+        train: usize,
+    },
+}
+
+fn default_teacher_train() -> usize {
+    10_000
+}
+
+impl TaskConfig {
+    /// Replaces the data directory of an image task.
+    pub fn with_data_dir(self, dir: Option<&Path>) -> Self {
+        match (self, dir) {
+            (Self::Mnist { .. }, Some(d)) => Self::Mnist {
+                data_dir: Some(d.to_path_buf()),
+            },
+            (Self::FashionMnist { .. }, Some(d)) => Self::FashionMnist {
+                data_dir: Some(d.to_path_buf()),
+            },
+            (task, _) => task,
+        }
+    }
+}
+
+/// Everything a training run needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// Label in tables and plots (`dendritic`, `bp`, ...).
+    pub name: String,
+    /// The data.
+    pub task: TaskConfig,
+    /// Epochs over the training split.
+    pub epochs: usize,
+    /// Examples per learning step.
+    #[serde(default = "default_batch")]
+    pub batch: usize,
+    /// Seed of the weights and of the data order.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Keep only the first `limit` training examples.
+    #[serde(default)]
+    pub limit: Option<usize>,
+    /// Target rate of the wrong classes.
+    #[serde(default = "default_low")]
+    pub target_low: f64,
+    /// Target rate of the right class.
+    #[serde(default = "default_high")]
+    pub target_high: f64,
+    /// The learning rule.
+    pub learner: LearnerSpec,
+}
+
+/// The learner table with every field the file leaves out set to its default.
+fn with_defaults(learner: serde_json::Value) -> Result<serde_json::Value, String> {
+    let kind = learner
+        .get("kind")
+        .and_then(|k| k.as_str())
+        .ok_or("[learner] needs kind = \"dendritic\", \"bp\", \"feedback\" or \"target_prop\"")?;
+    let net = || NetConfig::new(Vec::new());
+    let defaults = match kind {
+        "dendritic" => LearnerSpec::Dendritic(MicrocircuitConfig::new(Vec::new())),
+        "bp" => LearnerSpec::Bp(BpConfig::new(net())),
+        "feedback" => LearnerSpec::Feedback(FeedbackConfig::new(net(), FeedbackRule::Fa)),
+        "target_prop" => LearnerSpec::TargetProp(TargetPropConfig::new(net(), TargetRule::Dtp)),
+        other => {
+            return Err(format!(
+                "unknown learner kind '{other}' (dendritic, bp, feedback, target_prop)"
+            ));
+        }
+    };
+    let mut merged = serde_json::to_value(defaults).map_err(|e| e.to_string())?;
+    merge(&mut merged, learner);
+    Ok(merged)
+}
+
+/// Overlays `over` onto `base`, table by table.
+fn merge(base: &mut serde_json::Value, over: serde_json::Value) {
+    match (base, over) {
+        (serde_json::Value::Object(base), serde_json::Value::Object(over)) => {
+            for (key, value) in over {
+                match base.get_mut(&key) {
+                    Some(slot) if slot.is_object() && value.is_object() => merge(slot, value),
+                    _ => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (base, over) => *base = over,
+    }
+}
+
+fn default_batch() -> usize {
+    10
+}
+fn default_seed() -> u64 {
+    1
+}
+fn default_low() -> f64 {
+    0.1
+}
+fn default_high() -> f64 {
+    0.8
+}
+
+impl RunConfig {
+    /// Parses TOML (or JSON when `path` ends in `.json`), naming `path` in errors.
+    pub fn parse(text: &str, path: &str) -> Result<Self, ExperimentError> {
+        let value: Result<serde_json::Value, String> = if path.ends_with(".json") {
+            serde_json::from_str(text).map_err(|e| e.to_string())
+        } else {
+            toml::from_str(text).map_err(|e| e.to_string())
+        };
+        let parsed = value.and_then(|mut value| {
+            if let Some(learner) = value.get_mut("learner") {
+                *learner = with_defaults(learner.take())?;
+            }
+            serde_json::from_value::<Self>(value).map_err(|e| e.to_string())
+        });
+        let config = parsed.map_err(|message| ExperimentError::Config {
+            origin: path.to_string(),
+            message: message.trim().replace('\n', " "),
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    /// Reads a TOML or JSON file.
+    pub fn load(path: &Path) -> Result<Self, ExperimentError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ExperimentError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// The config as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("run configs serialise")
+    }
+
+    /// Checks values the learners do not check themselves.
+    pub fn validate(&self, source: &str) -> Result<(), ExperimentError> {
+        let bad = |message: String| ExperimentError::Config {
+            origin: source.to_string(),
+            message,
+        };
+        if self.epochs == 0 {
+            return Err(bad("epochs must be at least 1".into()));
+        }
+        if self.batch == 0 {
+            return Err(bad("batch must be at least 1".into()));
+        }
+        if !(self.target_low < self.target_high) {
+            return Err(bad(format!(
+                "target_low ({}) must be below target_high ({})",
+                self.target_low, self.target_high
+            )));
+        }
+        let sizes = self.learner.sizes();
+        if sizes.len() < 2 {
+            return Err(bad(format!(
+                "learner sizes {sizes:?} need an input and an output layer"
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,332 @@
+//! One training run: epochs of any learner, with metrics, plots and checkpoints written to an
+//! output directory, and exact resumption.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use burn::tensor::Device;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::{Deserialize, Serialize};
+
+use super::task::{TaskData, load_task};
+use super::{ExperimentError, RunConfig};
+use crate::plot::{LineChart, Series, write_png};
+use crate::training::train_epoch;
+
+/// Metrics of one epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    /// Epoch number, from 1.
+    pub epoch: usize,
+    /// Mean training loss over the epoch.
+    pub train_loss: f64,
+    /// Validation error (fraction, or MSE for regression).
+    pub validation_error: f64,
+    /// Test error (fraction, or MSE for regression).
+    pub test_error: f64,
+    /// Wall time of the training part of the epoch, seconds.
+    pub epoch_seconds: f64,
+}
+
+/// What a finished (or resumed and finished) run reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// The run's label.
+    pub name: String,
+    /// Every epoch so far.
+    pub epochs: Vec<EpochMetrics>,
+}
+
+impl RunSummary {
+    /// The epoch with the lowest validation error (the first of ties).
+    pub fn best(&self) -> Option<&EpochMetrics> {
+        self.epochs
+            .iter()
+            .min_by(|a, b| a.validation_error.total_cmp(&b.validation_error))
+    }
+
+    /// Mean training time per epoch.
+    pub fn mean_epoch_seconds(&self) -> f64 {
+        self.epochs.iter().map(|e| e.epoch_seconds).sum::<f64>() / self.epochs.len().max(1) as f64
+    }
+}
+
+/// Where a run keeps its checkpoint.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CheckpointState {
+    epoch: usize,
+    step_count: u64,
+}
+
+/// Files of a run directory.
+pub struct RunDir {
+    /// The directory.
+    pub root: PathBuf,
+}
+
+impl RunDir {
+    /// `config.toml`: the resolved configuration.
+    pub fn config(&self) -> PathBuf {
+        self.root.join("config.toml")
+    }
+    /// `metrics.csv`.
+    pub fn csv(&self) -> PathBuf {
+        self.root.join("metrics.csv")
+    }
+    /// `metrics.json`.
+    pub fn json(&self) -> PathBuf {
+        self.root.join("metrics.json")
+    }
+    /// `curves.png`.
+    pub fn png(&self) -> PathBuf {
+        self.root.join("curves.png")
+    }
+    /// `checkpoint/model.bpk`.
+    pub fn model(&self) -> PathBuf {
+        self.root.join("checkpoint").join("model.bpk")
+    }
+    fn state(&self) -> PathBuf {
+        self.root.join("checkpoint").join("state.json")
+    }
+}
+
+/// Options of [`train`].
+pub struct TrainOptions<'a> {
+    /// Output directory.
+    pub out: &'a Path,
+    /// Continue the run in `out` from its last checkpoint.
+    pub resume: bool,
+    /// The device.
+    pub device: &'a Device,
+    /// Show a progress bar (only drawn on a terminal).
+    pub progress: bool,
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> ExperimentError + '_ {
+    move |e| ExperimentError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Writes `text` to `path` through a temporary file and a rename.
+pub(crate) fn write_atomic(path: &Path, text: &[u8]) -> Result<(), ExperimentError> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))
+}
+
+/// Trains `config` (data loaded here), writing everything into `options.out`.
+pub fn train(config: &RunConfig, options: &TrainOptions) -> Result<RunSummary, ExperimentError> {
+    let data = load_task(
+        &config.task,
+        config.limit,
+        (config.target_low, config.target_high),
+        options.device,
+    )?;
+    train_on(config, &data, options)
+}
+
+/// Trains `config` on already loaded data.
+pub fn train_on(
+    config: &RunConfig,
+    data: &TaskData,
+    options: &TrainOptions,
+) -> Result<RunSummary, ExperimentError> {
+    let dir = RunDir {
+        root: options.out.to_path_buf(),
+    };
+    let sizes = config.learner.sizes();
+    if sizes[0] != data.inputs || sizes[sizes.len() - 1] != data.outputs {
+        return Err(ExperimentError::Config {
+            origin: config.name.clone(),
+            message: format!(
+                "learner sizes {sizes:?} do not fit the task ({} inputs, {} outputs)",
+                data.inputs, data.outputs
+            ),
+        });
+    }
+    let mut learner = config
+        .learner
+        .clone()
+        .with_seed(config.seed)
+        .build(&config.name, options.device)?;
+    let mut summary = RunSummary {
+        name: config.name.clone(),
+        epochs: Vec::new(),
+    };
+    if options.resume {
+        let saved = RunConfig::load(&dir.config())?;
+        if saved.to_toml() != config.to_toml() {
+            return Err(ExperimentError::Checkpoint {
+                path: dir.config(),
+                message: "the run was started with a different configuration".into(),
+            });
+        }
+        let state: CheckpointState = read_json(&dir.state())?;
+        learner.load(&dir.model())?;
+        learner.set_step_count(state.step_count);
+        summary = read_json(&dir.json())?;
+        summary.epochs.truncate(state.epoch);
+    } else {
+        if dir.csv().exists() || dir.model().exists() {
+            return Err(ExperimentError::Exists(dir.root.clone()));
+        }
+        std::fs::create_dir_all(dir.root.join("checkpoint")).map_err(io(&dir.root))?;
+        write_atomic(&dir.config(), config.to_toml().as_bytes())?;
+    }
+
+    let batches = data.train.len() / config.batch;
+    for epoch in summary.epochs.len() + 1..=config.epochs {
+        let bar = progress_bar(
+            options.progress,
+            batches as u64,
+            &config.name,
+            epoch,
+            config.epochs,
+        );
+        let start = Instant::now();
+        let mut samples = 0usize;
+        let loss = train_epoch(
+            learner.as_mut(),
+            &data.train.inputs,
+            &data.train.targets,
+            config.batch,
+            config.seed * 1_000 + epoch as u64,
+            |b, stats| {
+                samples += config.batch;
+                if !bar.is_hidden() && b % 200 == 0 {
+                    let rate = samples as f64 / start.elapsed().as_secs_f64();
+                    bar.set_message(format!(
+                        "loss {:.4}, {rate:.0} samples/s",
+                        stats.loss_value()
+                    ));
+                    bar.set_position(b as u64);
+                }
+            },
+        )?;
+        let train_loss = loss.into_scalar::<f64>();
+        let epoch_seconds = start.elapsed().as_secs_f64();
+        bar.finish_and_clear();
+        let metrics = EpochMetrics {
+            epoch,
+            train_loss,
+            validation_error: data.validation.error(|x| learner.predict(x)),
+            test_error: data.test.error(|x| learner.predict(x)),
+            epoch_seconds,
+        };
+        if options.progress {
+            eprintln!(
+                "{} epoch {epoch}/{}: loss {:.4}, validation {:.4}, test {:.4}, {:.1} s",
+                config.name,
+                config.epochs,
+                metrics.train_loss,
+                metrics.validation_error,
+                metrics.test_error,
+                metrics.epoch_seconds
+            );
+        }
+        summary.epochs.push(metrics);
+        write_metrics(&dir, &summary)?;
+        learner.save(&dir.model())?;
+        let state = CheckpointState {
+            epoch,
+            step_count: learner.step_count(),
+        };
+        write_atomic(
+            &dir.state(),
+            serde_json::to_string_pretty(&state)
+                .expect("plain data")
+                .as_bytes(),
+        )?;
+    }
+    Ok(summary)
+}
+
+/// Test error of the checkpoint in `dir` (on the data its config names, or `data_dir`).
+pub fn evaluate(
+    dir: &Path,
+    data_dir: Option<&Path>,
+    device: &Device,
+) -> Result<(RunConfig, f64), ExperimentError> {
+    let run = RunDir {
+        root: dir.to_path_buf(),
+    };
+    let mut config = RunConfig::load(&run.config())?;
+    config.task = config.task.clone().with_data_dir(data_dir);
+    let data = load_task(
+        &config.task,
+        config.limit,
+        (config.target_low, config.target_high),
+        device,
+    )?;
+    let mut learner = config
+        .learner
+        .clone()
+        .with_seed(config.seed)
+        .build(&config.name, device)?;
+    if !run.model().exists() {
+        return Err(ExperimentError::Checkpoint {
+            path: run.model(),
+            message: "no checkpoint here (has the run finished an epoch?)".into(),
+        });
+    }
+    learner.load(&run.model())?;
+    let error = data.test.error(|x| learner.predict(x));
+    Ok((config, error))
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ExperimentError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    serde_json::from_str(&text).map_err(|e| ExperimentError::Checkpoint {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// Writes `metrics.csv`, `metrics.json` and `curves.png`.
+fn write_metrics(dir: &RunDir, summary: &RunSummary) -> Result<(), ExperimentError> {
+    let mut csv = String::from("epoch,train_loss,validation_error,test_error,epoch_seconds\n");
+    for e in &summary.epochs {
+        csv += &format!(
+            "{},{},{},{},{:.3}\n",
+            e.epoch, e.train_loss, e.validation_error, e.test_error, e.epoch_seconds
+        );
+    }
+    write_atomic(&dir.csv(), csv.as_bytes())?;
+    write_atomic(
+        &dir.json(),
+        serde_json::to_string_pretty(summary)
+            .expect("plain data")
+            .as_bytes(),
+    )?;
+    let curve = |f: fn(&EpochMetrics) -> f64| -> Vec<(f64, f64)> {
+        summary
+            .epochs
+            .iter()
+            .map(|e| (e.epoch as f64, f(e)))
+            .collect()
+    };
+    let errors = LineChart::new(format!("{}: error", summary.name), "epoch", "error")
+        .with_series(Series::new("validation", curve(|e| e.validation_error)))
+        .with_series(Series::new("test", curve(|e| e.test_error)));
+    let loss = LineChart::new("training loss", "epoch", "loss")
+        .with_series(Series::new("train", curve(|e| e.train_loss)));
+    write_png(&dir.png(), &[errors, loss])?;
+    Ok(())
+}
+
+fn progress_bar(enabled: bool, len: u64, name: &str, epoch: usize, epochs: usize) -> ProgressBar {
+    if !enabled || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{name} epoch {epoch}/{epochs} {{bar:30}} {{pos}}/{{len}} batches {{msg}} ({{eta}})"
+        ))
+        .expect("valid template"),
+    );
+    bar
+}
