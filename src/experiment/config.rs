@@ -236,7 +236,7 @@ impl RunConfig {
         if self.batch == 0 {
             return Err(bad("batch must be at least 1".into()));
         }
-        if !(self.target_low < self.target_high) {
+        if self.target_low >= self.target_high || self.target_low.is_nan() {
             return Err(bad(format!(
                 "target_low ({}) must be below target_high ({})",
                 self.target_low, self.target_high

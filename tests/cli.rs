@@ -1,0 +1,255 @@
+//! The command line contract: `train` writes config, CSV, JSON, PNG and a checkpoint; `eval`
+//! reproduces the reported test error; `--resume` continues bit-identically; `compare` writes
+//! the table and the plot; bad inputs give one-line errors and a non-zero exit.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_microcircuits"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("microcircuits-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn mnist() -> Option<String> {
+    let dir = microcircuits::data::mnist::shared_mnist_dir();
+    if dir.is_none() {
+        eprintln!("shared MNIST not found (set MNIST_DIR): skipping this CLI test");
+    }
+    dir.map(|d| d.display().to_string())
+}
+
+fn metrics(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("metrics.csv")).unwrap()
+}
+
+/// The metrics without the wall-time column.
+fn without_times(csv: &str) -> Vec<String> {
+    csv.lines()
+        .map(|l| l.rsplit_once(',').map_or(l, |(head, _)| head).to_string())
+        .collect()
+}
+
+#[test]
+fn train_writes_a_run_eval_reproduces_it_and_resume_is_exact() {
+    let Some(data) = mnist() else { return };
+    let root = scratch("train");
+    let (one, two) = (root.join("one"), root.join("two"));
+    let train = |out: &Path, epochs: &str| {
+        cli(&[
+            "-q",
+            "train",
+            "--preset",
+            "paper-mnist-dtp",
+            "--epochs",
+            epochs,
+            "--limit",
+            "1000",
+            "--data-dir",
+            &data,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let out = train(&one, "1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    for file in [
+        "config.toml",
+        "metrics.csv",
+        "metrics.json",
+        "curves.png",
+        "checkpoint/model.bpk",
+    ] {
+        assert!(one.join(file).exists(), "{file} written");
+    }
+
+    // eval reproduces the reported test error exactly.
+    let reported: f64 = metrics(&one)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(3)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let out = cli(&[
+        "-q",
+        "eval",
+        "--checkpoint",
+        one.to_str().unwrap(),
+        "--data-dir",
+        &data,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed.contains(&format!("({reported})")),
+        "eval printed {printed}, metrics say {reported}"
+    );
+
+    // Resuming after epoch 1 gives the metrics of an uninterrupted 2-epoch run.
+    let out = cli(&[
+        "-q",
+        "train",
+        "--resume",
+        one.to_str().unwrap(),
+        "--epochs",
+        "2",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = train(&two, "2");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(without_times(&metrics(&one)), without_times(&metrics(&two)));
+    assert_eq!(metrics(&two).lines().count(), 3);
+
+    // A finished run is never overwritten.
+    let out = train(&two, "2");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("already holds a run"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn compare_writes_the_table_and_the_plot() {
+    let Some(data) = mnist() else { return };
+    let out_dir = scratch("compare");
+    let out = cli(&[
+        "-q",
+        "compare",
+        "--preset",
+        "paper-mnist",
+        "--learners",
+        "dendritic,bp",
+        "--epochs",
+        "1",
+        "--limit",
+        "500",
+        "--data-dir",
+        &data,
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = std::fs::read_to_string(out_dir.join("summary.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "learner,test_error_mean,test_error_std,seeds,epochs,epoch_seconds"
+    );
+    assert!(
+        lines[1].starts_with("dendritic,") && lines[2].starts_with("bp,"),
+        "{csv}"
+    );
+    assert!(out_dir.join("summary.md").exists() && out_dir.join("curves.png").exists());
+    std::fs::remove_dir_all(&out_dir).unwrap();
+}
+
+#[test]
+fn bad_inputs_give_one_line_errors_and_a_non_zero_exit() {
+    let root = scratch("errors");
+    std::fs::create_dir_all(&root).unwrap();
+    let check = |args: &[&str], needle: &str| {
+        let out = cli(args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        let err = stderr(&out);
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+        assert!(
+            err.contains(needle),
+            "{args:?}: expected '{needle}' in: {err}"
+        );
+    };
+    let out = root.join("run");
+    let out = out.to_str().unwrap();
+
+    // Missing data set.
+    let empty = root.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    check(
+        &[
+            "train",
+            "--preset",
+            "paper-mnist-bp",
+            "--data-dir",
+            empty.to_str().unwrap(),
+            "--out",
+            out,
+        ],
+        "train-images-idx3-ubyte(.gz) not found",
+    );
+    // Corrupt data set file.
+    let corrupt = root.join("corrupt");
+    std::fs::create_dir_all(&corrupt).unwrap();
+    std::fs::write(
+        corrupt.join("train-images-idx3-ubyte"),
+        [0u8, 0, 8, 3, 0, 0],
+    )
+    .unwrap();
+    check(
+        &[
+            "train",
+            "--preset",
+            "paper-mnist-bp",
+            "--data-dir",
+            corrupt.to_str().unwrap(),
+            "--out",
+            out,
+        ],
+        "train-images-idx3-ubyte",
+    );
+    // Bad config values.
+    let config = root.join("bad.toml");
+    std::fs::write(
+        &config,
+        "name = \"x\"\nepochs = 1\n[task]\nkind = \"teacher\"\n[learner]\nkind = \"bp\"\n[learner.net]\nsizes = [30, 10]\n[learner.optim]\nlr = -1.0\n",
+    )
+    .unwrap();
+    check(
+        &["train", "--config", config.to_str().unwrap(), "--out", out],
+        "learning rate",
+    );
+    std::fs::write(&config, "name = \"x\"\nepochs = 0\n[task]\nkind = \"teacher\"\n[learner]\nkind = \"bp\"\n[learner.net]\nsizes = [30, 10]\n").unwrap();
+    check(
+        &["train", "--config", config.to_str().unwrap(), "--out", out],
+        "epochs must be at least 1",
+    );
+    check(
+        &["train", "--preset", "nope", "--out", out],
+        "unknown preset 'nope'",
+    );
+    // A checkpoint from an incompatible config.
+    std::fs::write(&config, "name = \"x\"\nepochs = 1\n[task]\nkind = \"teacher\"\ntrain = 200\n[learner]\nkind = \"bp\"\n[learner.net]\nsizes = [30, 10]\n").unwrap();
+    let ok = cli(&[
+        "-q",
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out,
+    ]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let run_config = Path::new(out).join("config.toml");
+    let text = std::fs::read_to_string(&run_config)
+        .unwrap()
+        .replace("30,\n    10,", "30,\n    12,");
+    std::fs::write(&run_config, text).unwrap();
+    check(&["eval", "--checkpoint", out], "model.bpk");
+    std::fs::remove_dir_all(&root).unwrap();
+}
