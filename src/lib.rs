@@ -10,3 +10,4 @@ pub mod training;
 
 pub use baselines;
 pub use dendritic;
+pub mod figures;

@@ -12,15 +12,26 @@ use crate::transfer::Transfer;
 
 /// One low-pass filtered plasticity term and its bias, kept pre-multiplied by
 /// `η dt n_apply` so that applying it is a single addition.
+///
+/// The filter `Δ̄ ← (1 - α) Δ̄ + α Δ` (α = dt/τ_w) is linear, so over a window of `n`
+/// steps it equals `(1 - α)^n Δ̄ + Σ_s α (1 - α)^(n-1-s) Δ_s`: each step only stores its
+/// presynaptic rates and its (weighted) postsynaptic factor, and the window's outer products
+/// are summed by one matrix product when the window closes. With `n = 1` this is the plain
+/// per-step filter; with `n > 1` the filtered term is exact at every window end and the
+/// weights see it every `n` steps.
 #[derive(Debug, Clone)]
 struct Trace {
-    /// `η dt n_apply / B · (dt/τ_w)`: the gain of one step's instantaneous term.
+    /// `η dt n_apply / B · α`: the gain of one step's instantaneous term.
     gain: f64,
-    /// Filtered weight change, shaped like the weight (`None` until the first step).
+    /// Filtered weight change, shaped like the weight (`None` until the first window).
     weight: Option<Tensor<2>>,
     /// Filtered bias change `[1, n]`, when the layer has a bias.
     bias: Option<Tensor<2>>,
     with_bias: bool,
+    /// Presynaptic rates of the open window, `[batch, n_pre]` each.
+    pre: Vec<Tensor<2>>,
+    /// Weighted postsynaptic factors of the open window, `[batch, n_post]` each.
+    post: Vec<Tensor<2>>,
 }
 
 impl Trace {
@@ -32,15 +43,33 @@ impl Trace {
             weight: None,
             bias: None,
             with_bias,
+            pre: Vec::new(),
+            post: Vec::new(),
         })
     }
 
-    /// `trace ← (1 - dt/τ_w) trace + gain · preᵀ post`: Eq. 6's "postsynaptic factor ×
-    /// presynaptic rate", averaged over the batch, through the low-pass filter.
-    fn accumulate(&mut self, decay: f64, pre: &Tensor<2>, post: Tensor<2>) {
-        let post = post.mul_scalar(self.gain);
+    /// Stores one step of Eq. 6's "postsynaptic factor × presynaptic rate", weighted by
+    /// `age_decay = (1 - α)^(steps left in the window)`.
+    fn push(&mut self, age_decay: f64, pre: &Tensor<2>, post: Tensor<2>) {
+        self.pre.push(pre.clone());
+        self.post.push(post.mul_scalar(self.gain * age_decay));
+    }
+
+    /// Closes the window: `Δ̄ ← decay Δ̄ + Σ_s preᵀ_s post_s` (batch-averaged by the gain).
+    fn close(&mut self, decay: f64) {
+        if self.pre.is_empty() {
+            return;
+        }
+        let (pre, post) = if self.pre.len() == 1 {
+            (self.pre.pop().expect("one"), self.post.pop().expect("one"))
+        } else {
+            (
+                Tensor::cat(std::mem::take(&mut self.pre), 0),
+                Tensor::cat(std::mem::take(&mut self.post), 0),
+            )
+        };
         let bias = self.with_bias.then(|| post.clone().sum_dim(0));
-        let delta = pre.clone().transpose().matmul(post);
+        let delta = pre.transpose().matmul(post);
         let filter = |old: Option<Tensor<2>>, new: Tensor<2>| match old {
             Some(old) if decay > 0.0 => old.mul_scalar(decay) + new,
             _ => new,
@@ -182,28 +211,30 @@ impl LowPassPlasticity {
         }
         .into_iter();
 
-        let decay = self.decay;
+        // Steps left in the window after this one: the filter will decay this term that often.
+        let left = self.apply_every - 1 - self.steps % self.apply_every;
+        let age = self.decay.powi(left as i32);
         for (i, traces) in self.hidden.iter_mut().enumerate() {
             let rate = &c.hidden_rate[i];
             if let Some(up) = &mut traces.up {
                 let post = rate.clone() - predicted.next().expect("prediction");
-                up.accumulate(decay, c.rate(p, i), post);
+                up.push(age, c.rate(p, i), post);
             }
             if let Some(ip) = &mut traces.ip {
                 let post = c.interneuron_rate[i].clone() - predicted.next().expect("prediction");
-                ip.accumulate(decay, rate, post);
+                ip.push(age, rate, post);
             }
             if let Some(down) = &mut traces.down {
                 let post = rate.clone() - predicted.next().expect("prediction");
-                down.accumulate(decay, c.rate(p, i + 2), post);
+                down.push(age, c.rate(p, i + 2), post);
             }
             if let Some(pi) = &mut traces.pi {
-                pi.accumulate(decay, &c.interneuron_rate[i], c.apical[i].clone().neg());
+                pi.push(age, &c.interneuron_rate[i], c.apical[i].clone().neg());
             }
         }
         if let Some(out) = &mut self.output {
             let post = c.output_rate.clone() - predicted.next().expect("prediction");
-            out.accumulate(decay, c.rate(p, n_hidden), post);
+            out.push(age, c.rate(p, n_hidden), post);
         }
 
         self.steps += 1;
@@ -212,7 +243,24 @@ impl LowPassPlasticity {
         }
     }
 
-    fn apply(&self, w: &mut Weights) {
+    fn apply(&mut self, w: &mut Weights) {
+        let decay = self.decay.powi(self.apply_every as i32);
+        for traces in &mut self.hidden {
+            for t in [
+                &mut traces.up,
+                &mut traces.ip,
+                &mut traces.pi,
+                &mut traces.down,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                t.close(decay);
+            }
+        }
+        if let Some(t) = &mut self.output {
+            t.close(decay);
+        }
         for (layer, traces) in w.hidden.iter_mut().zip(&self.hidden) {
             if let Some(t) = &traces.up {
                 t.apply(&mut layer.w_up, layer.b_up.as_mut());
