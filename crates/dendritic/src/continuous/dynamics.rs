@@ -316,7 +316,8 @@ impl Membrane {
     /// - output: `u_N = (g_B v_B + drive) / (g_lk + g_B + g)` with the teaching `(g, drive)`,
     /// - interneurons: `u_I = (g_D v_I + drive) / (g_lk + g_D + g)` towards `u_{k+1}`,
     ///
-    /// and the dendrites are recomputed, until no potential moves by more than `tolerance`.
+    /// and the dendrites are recomputed, until no potential moves by more than `tolerance`
+    /// times `1 + max |u|`.
     pub fn fixed_point(
         &self,
         w: &Weights,
@@ -383,7 +384,7 @@ impl Membrane {
     }
 }
 
-/// The largest `|a - b|` over every soma (one read-back).
+/// The largest `|a - b|` over every soma, relative to `1 + max |b|` (one read-back).
 pub(crate) fn max_change(a: &Potentials, b: &Potentials) -> f64 {
     let pairs = a
         .hidden
@@ -391,8 +392,14 @@ pub(crate) fn max_change(a: &Potentials, b: &Potentials) -> f64 {
         .zip(&b.hidden)
         .chain(a.interneuron.iter().zip(&b.interneuron))
         .chain([(&a.output, &b.output)]);
-    let maxima: Vec<Tensor<1>> = pairs
-        .map(|(x, y)| (x.clone() - y.clone()).abs().max())
-        .collect();
-    Tensor::cat(maxima, 0).max().into_scalar::<f64>()
+    let (changes, sizes): (Vec<Tensor<1>>, Vec<Tensor<1>>) = pairs
+        .map(|(x, y)| ((x.clone() - y.clone()).abs().max(), y.clone().abs().max()))
+        .unzip();
+    let change = Tensor::cat(changes, 0).max().reshape([1]);
+    let size = Tensor::cat(sizes, 0).max().reshape([1]);
+    let both = Tensor::cat(vec![change, size], 0)
+        .into_data()
+        .convert::<f64>();
+    let both = both.as_slice::<f64>().expect("f64 data");
+    both[0] / (1.0 + both[1])
 }

@@ -404,7 +404,12 @@ impl Simulation {
     pub fn settled(&self, input: &Tensor<2>, target: Option<&Tensor<2>>) -> Result<Potentials> {
         let sizes = &self.network.config().sizes;
         let start = Potentials::rest(sizes, input.dims()[0], &self.weights.output.w_up);
+        // Converged when no potential moves by more than a few units of rounding.
+        let tolerance = match input.dtype() {
+            burn::tensor::DType::F64 => 1e-12,
+            _ => 1e-6,
+        };
         self.membrane
-            .fixed_point(&self.weights, start, input, target, 1e-7, 100_000)
+            .fixed_point(&self.weights, start, input, target, tolerance, 20_000)
     }
 }
