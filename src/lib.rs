@@ -11,3 +11,4 @@ pub mod training;
 
 pub use baselines;
 pub use dendritic;
+pub mod figures;

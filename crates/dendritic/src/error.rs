@@ -71,6 +71,38 @@ pub enum DendriticError {
         /// The shape it has.
         got: Vec<usize>,
     },
+    /// A continuous-time parameter out of range (see [`ContinuousConfig`](crate::ContinuousConfig)).
+    #[error("continuous dynamics: {name} must be {requirement}, got {value}")]
+    BadContinuousParameter {
+        /// Which parameter.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// What it must satisfy.
+        requirement: &'static str,
+    },
+    /// An Euler step too large for the fastest membrane time constant `1 / (g_lk + g_B + g_A)`
+    /// (or the interneuron's or output cell's, whichever is fastest).
+    #[error(
+        "time step dt = {dt} ms is unstable: the fastest membrane time constant is {tau_min:.4} ms, \
+         so dt must be at most {limit:.4} ms"
+    )]
+    UnstableTimeStep {
+        /// The time step given.
+        dt: f64,
+        /// The fastest membrane time constant `1 / g_max`.
+        tau_min: f64,
+        /// The largest accepted time step.
+        limit: f64,
+    },
+    /// The steady-state solver of the continuous dynamics did not converge.
+    #[error("fixed point not reached after {iterations} iterations (last change {residual:e})")]
+    NotConverged {
+        /// Iterations run.
+        iterations: usize,
+        /// Largest potential change of the last iteration.
+        residual: f64,
+    },
 }
 
 /// Short for `Result<T, DendriticError>`.

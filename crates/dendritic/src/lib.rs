@@ -23,6 +23,7 @@
 //! ```
 
 pub mod config;
+pub mod continuous;
 pub mod diagnostics;
 pub mod error;
 pub mod microcircuit;
@@ -33,6 +34,7 @@ pub mod steady_state;
 pub mod transfer;
 
 pub use config::{Init, MicrocircuitConfig, Plastic, Precision, RateScaling};
+pub use continuous::{ContinuousConfig, Nudging, Simulation};
 pub use error::{DendriticError, Result};
 pub use microcircuit::{HiddenLayer, Microcircuit, OutputLayer};
 pub use plasticity::{EffectiveRates, HiddenUpdates, OutputUpdates, Updates};

@@ -1,0 +1,148 @@
+//! Fig. S1: from random weights and with no target, the interneuron synapses `W_IP` (Eq. 8)
+//! and `W_PI` (Eq. 9) learn the self-predicting state: interneurons come to mimic their
+//! partner cells one layer up, the lateral input cancels the top-down input, and the apical
+//! potentials fall by orders of magnitude.
+
+use burn::tensor::Device;
+use dendritic::continuous::{Probe, Recorder, Simulation};
+use serde::Deserialize;
+
+use super::{FigureError, FigureOutput, Model, parse_preset, points, seeded, uniform, upload};
+use crate::plot::{LineChart, Series};
+
+const PRESET: &str = include_str!("../../presets/figures/figS1.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Experiment {
+    /// Seed of the input patterns.
+    seed: u64,
+    /// Patterns presented (`t_pattern` each); `quick_patterns` in quick mode.
+    patterns: usize,
+    quick_patterns: usize,
+    /// Recording resolution (ms).
+    record_ms: f64,
+    /// Input rates are drawn from U(low, high).
+    input_low: f64,
+    input_high: f64,
+}
+
+#[derive(Debug, Deserialize)]
+struct Preset {
+    experiment: Experiment,
+    #[serde(flatten)]
+    model: Model,
+}
+
+/// Mean of each consecutive block of `size` values.
+fn block_means(values: &[f64], size: usize) -> Vec<f64> {
+    values
+        .chunks(size.max(1))
+        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+        .collect()
+}
+
+pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureError> {
+    let Preset {
+        experiment: e,
+        model,
+    } = parse_preset("figS1", PRESET)?;
+    let network = model.network;
+    let dynamics = model.dynamics;
+    let n_in = network.sizes[0];
+    let n_patterns = if quick { e.quick_patterns } else { e.patterns };
+    let t_pattern = dynamics.t_pattern;
+    let every = ((e.record_ms / dynamics.dt).round() as usize).max(1);
+
+    let mut sim = Simulation::from_config(&network, dynamics, 1, device)?;
+    let mut recorder = Recorder::new(
+        vec![
+            Probe::MeanAbsApical(1),
+            Probe::OutputRate,
+            Probe::InterneuronRate(1),
+        ],
+        every,
+    );
+    let mut rng = seeded(e.seed);
+    let patterns: Vec<_> = (0..n_patterns)
+        .map(|_| {
+            let x = uniform(&mut rng, 1, n_in, e.input_low, e.input_high);
+            (upload(x, 1, n_in, device), None)
+        })
+        .collect();
+    sim.present(patterns, Some(&mut recorder))?;
+    let traces = recorder.finish();
+
+    let per_pattern = traces.times().len() / n_patterns;
+    let apical = block_means(&traces.column(Probe::MeanAbsApical(1), 0), per_pattern);
+    let (out, width) = traces.get(Probe::OutputRate).expect("recorded");
+    let (inter, _) = traces.get(Probe::InterneuronRate(1)).expect("recorded");
+    let mismatch_samples: Vec<f64> = out
+        .chunks(width)
+        .zip(inter.chunks(width))
+        .map(|(o, i)| {
+            o.iter()
+                .zip(i)
+                .map(|(a, b)| f64::from((a - b).abs()))
+                .sum::<f64>()
+                / width as f64
+        })
+        .collect();
+    let mismatch = block_means(&mismatch_samples, per_pattern);
+    let time_s: Vec<f64> = (1..=apical.len())
+        .map(|p| p as f64 * t_pattern / 1000.0)
+        .collect();
+    let first = apical[0];
+    let last = *apical.last().unwrap_or(&first);
+    let numbers = vec![
+        ("apical_first_pattern".to_string(), first),
+        ("apical_last_pattern".to_string(), last),
+        ("apical_drop".to_string(), first / last),
+        ("interneuron_mismatch_first".to_string(), mismatch[0]),
+        (
+            "interneuron_mismatch_last".to_string(),
+            *mismatch.last().unwrap_or(&0.0),
+        ),
+    ];
+    let summary = format!(
+        "Fig. S1 ({:?}, {} patterns of {} ms, no target, only W_IP and W_PI plastic): from \
+         random weights the mean |v_A| per pattern falls from {:.3} to {:.2e} ({:.0}x) while \
+         the mean |r_I - r_2| between interneurons and their partner output cells falls \
+         from {:.3} to {:.2e}: the self-predicting state emerges.",
+        network.sizes,
+        n_patterns,
+        t_pattern,
+        first,
+        last,
+        first / last,
+        mismatch[0],
+        numbers[4].1,
+    );
+    let panels = vec![
+        LineChart::new(
+            "Apical potentials fall silent",
+            "time (s)",
+            "mean |v_A,1| per pattern",
+        )
+        .with_series(Series::new("mean |v_A|", points(&time_s, &apical)))
+        .log_y(),
+        LineChart::new(
+            "Interneurons learn to mimic the output cells",
+            "time (s)",
+            "mean |r_I - r_2|",
+        )
+        .with_series(Series::new("mean |r_I - r_2|", points(&time_s, &mismatch)))
+        .log_y(),
+    ];
+    let columns = vec![
+        ("time_s".to_string(), time_s),
+        ("mean_abs_apical".to_string(), apical),
+        ("mean_abs_interneuron_mismatch".to_string(), mismatch),
+    ];
+    Ok(FigureOutput {
+        panels,
+        columns,
+        summary,
+        numbers,
+    })
+}

@@ -1,0 +1,70 @@
+//! Quick (miniature) runs of the paper's figures: each writes its PNG and CSV and shows the
+//! paper's effect.
+
+use microcircuits::figures::{Figure, run_figure};
+
+fn out_dir(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "microcircuits-figures-{name}-{}",
+        std::process::id()
+    ))
+}
+
+#[test]
+fn fig1_quick_apical_error_rises_then_decays_and_output_reaches_target() {
+    let dir = out_dir("fig1");
+    let report = run_figure(Figure::Fig1, &dir, true).unwrap();
+    eprintln!(
+        "{}\n{:?} ({:.1} s)",
+        report.summary, report.numbers, report.seconds
+    );
+    assert!(report.png.exists() && report.csv.exists());
+    let n = |name| report.number(name).unwrap();
+    assert!(n("apical_peak") > 10.0 * n("apical_before_target").max(1e-6));
+    assert!(n("apical_final") < 0.1 * n("apical_peak"));
+    assert!(n("prediction_relative_error_final") < 0.05);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn fig_s1_quick_self_predicting_state_emerges_from_random_weights() {
+    let dir = out_dir("figS1");
+    let report = run_figure(Figure::FigS1, &dir, true).unwrap();
+    eprintln!(
+        "{}\n{:?} ({:.1} s)",
+        report.summary, report.numbers, report.seconds
+    );
+    assert!(report.png.exists() && report.csv.exists());
+    let drop = report.number("apical_drop").unwrap();
+    assert!(drop >= 10.0, "mean |v_A| fell only {drop}x");
+    assert!(
+        report.number("interneuron_mismatch_last").unwrap()
+            < 0.5 * report.number("interneuron_mismatch_first").unwrap()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn fig2_quick_writes_its_files_and_learns() {
+    let dir = out_dir("fig2");
+    let report = run_figure(Figure::Fig2, &dir, true).unwrap();
+    eprintln!(
+        "{}\n{:?} ({:.1} s)",
+        report.summary, report.numbers, report.seconds
+    );
+    assert!(report.png.exists() && report.csv.exists());
+    let csv = std::fs::read_to_string(&report.csv).unwrap();
+    assert!(csv.starts_with("patterns,test_error"));
+    assert!(
+        report.number("test_error_final").unwrap() < report.number("test_error_initial").unwrap()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn figure_names_round_trip() {
+    for figure in Figure::ALL {
+        assert_eq!(figure.to_string().parse::<Figure>().unwrap(), figure);
+    }
+    assert!("fig3".parse::<Figure>().is_err());
+}
