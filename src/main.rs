@@ -96,6 +96,18 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Reproduce one of the paper's continuous-time figures (fig1, figS1, fig2): writes
+    /// DIR/<name>.png and DIR/<name>.csv.
+    Figure {
+        /// fig1, figS1 or fig2.
+        name: String,
+        /// Output directory.
+        #[arg(long, default_value = "results/figures")]
+        out: PathBuf,
+        /// A short miniature run (seconds) instead of the full figure.
+        #[arg(long)]
+        quick: bool,
+    },
     /// List the presets.
     List,
 }
@@ -115,6 +127,16 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let progress = !cli.quiet;
     match cli.command {
+        Command::Figure { name, out, quick } => {
+            let figure: microcircuits::figures::Figure = name.parse()?;
+            let report = microcircuits::figures::run_figure(figure, &out, quick)?;
+            println!("{}", report.summary);
+            println!(
+                "written: {} and {}",
+                report.png.display(),
+                report.csv.display()
+            );
+        }
         Command::List => {
             println!("run presets (train --preset NAME):");
             for (name, _) in RUN_PRESETS {
