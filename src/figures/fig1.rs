@@ -144,7 +144,7 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
 
     let cells = width.min(3);
     let mut rate_panel = LineChart::new("Output rates and targets", "time (ms)", "rate");
-    for (j, &target) in target_rates.iter().enumerate().take(cells) {
+    for (j, &goal) in target_rates.iter().enumerate().take(cells) {
         rate_panel = rate_panel
             .with_series(Series::new(
                 format!("r_2[{j}]"),
@@ -157,7 +157,7 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
                         (
                             s,
                             if s >= e.settle_ms {
-                                f64::from(target)
+                                f64::from(goal)
                             } else {
                                 f64::NAN
                             },
@@ -186,12 +186,12 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
         ("mean_abs_output_error".to_string(), output_error),
         ("interneuron_rate_0".to_string(), interneuron),
     ];
-    for (j, &target) in target_rates.iter().enumerate().take(width) {
+    for (j, &goal) in target_rates.iter().enumerate().take(width) {
         columns.push((
             format!("output_rate_{j}"),
             traces.column(Probe::OutputRate, j),
         ));
-        columns.push((format!("target_rate_{j}"), vec![f64::from(target); t.len()]));
+        columns.push((format!("target_rate_{j}"), vec![f64::from(goal); t.len()]));
     }
     Ok(FigureOutput {
         panels,
