@@ -13,8 +13,8 @@ use burn::nn::Linear;
 use burn::tensor::{Device, Tensor};
 use dendritic::Precision;
 use dendritic::random::{WeightSampler, upload};
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{load_module, save_module};
@@ -250,16 +250,7 @@ impl TargetProp {
             ^ self.steps.wrapping_mul(0xD1B5_4A32_D192_ED03)
             ^ salt;
         let mut rng = StdRng::seed_from_u64(seed);
-        let sigma = self.config.noise;
-        let mut values: Vec<f64> = Vec::with_capacity(rows * cols + 1);
-        while values.len() < rows * cols {
-            // Box-Muller: two independent normals per pair of uniforms.
-            let radius = sigma * (-2.0 * rng.random_range(f64::EPSILON..1.0).ln()).sqrt();
-            let angle = std::f64::consts::TAU * rng.random::<f64>();
-            values.push(radius * angle.cos());
-            values.push(radius * angle.sin());
-        }
-        values.truncate(rows * cols);
+        let values = dendritic::random::normals(&mut rng, rows * cols, self.config.noise);
         let precision = match like.dtype() {
             burn::tensor::DType::F64 => Precision::F64,
             _ => Precision::F32,

@@ -7,6 +7,23 @@ use rand::{Rng, SeedableRng};
 
 use crate::config::Precision;
 
+/// `count` samples of `N(0, scale²)` by the Box-Muller transform (two per pair of uniforms),
+/// drawn from `rng`: the one Gaussian source of the host-side noise (continuous dynamics,
+/// target propagation's corruption).
+pub fn normals(rng: &mut StdRng, count: usize, scale: f64) -> Vec<f64> {
+    let mut out = Vec::with_capacity(count + 1);
+    while out.len() < count {
+        let u1: f64 = 1.0 - rng.random::<f64>(); // in (0, 1]
+        let u2: f64 = rng.random::<f64>();
+        let radius = (-2.0 * u1.ln()).sqrt() * scale;
+        let angle = std::f64::consts::TAU * u2;
+        out.push(radius * angle.cos());
+        out.push(radius * angle.sin());
+    }
+    out.truncate(count);
+    out
+}
+
 /// Draws `U(-scale, scale)` matrices from a seeded host RNG and uploads them.
 pub struct WeightSampler<'a> {
     rng: StdRng,

@@ -3,8 +3,8 @@
 //! test order (Burn's device RNG is process-global), without an upload per step.
 
 use burn::tensor::{DType, Device, Tensor, TensorData};
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 
 /// The noise of one step, `σ √dt ξ`, for every soma: `[batch, n]` each.
 #[derive(Debug, Clone)]
@@ -58,19 +58,12 @@ impl NoiseSource {
         }
     }
 
-    /// Standard normal samples by the Box-Muller transform.
+    /// Samples of `N(0, amplitude²)`.
     fn normals(&mut self, count: usize) -> Vec<f32> {
-        let mut out = Vec::with_capacity(count + 1);
-        while out.len() < count {
-            let u1: f64 = 1.0 - self.rng.random::<f64>(); // in (0, 1]
-            let u2: f64 = self.rng.random::<f64>();
-            let radius = (-2.0 * u1.ln()).sqrt() * self.amplitude;
-            let angle = std::f64::consts::TAU * u2;
-            out.push((radius * angle.cos()) as f32);
-            out.push((radius * angle.sin()) as f32);
-        }
-        out.truncate(count);
-        out
+        crate::random::normals(&mut self.rng, count, self.amplitude)
+            .into_iter()
+            .map(|v| v as f32)
+            .collect()
     }
 
     fn refill(&mut self) {
