@@ -109,3 +109,49 @@ fn every_learner_is_deterministic_for_a_fixed_seed() {
     };
     assert_eq!(run(), run());
 }
+
+/// `set_rate_scale` (the learning-rate schedule of the CLI's `lr_decay`) scales every
+/// learner's step: at 0 the forward weights do not move, at 0.5 they move about half as far
+/// as at 1 (exactly half for the rules whose first step is linear in the rate).
+#[test]
+fn rate_scale_scales_every_learners_step() {
+    let device = Device::default();
+    let (train, _) = task();
+    let batch = train.limit(10);
+    let x = batch.to_device(&device, Precision::F32).images;
+    let t = batch.target_rates(10, 0.1, 0.8, &device, Precision::F32);
+    let weights = |l: &dyn Learner| -> Vec<f64> {
+        l.feedforward()
+            .layers
+            .iter()
+            .flat_map(|layer| common::host(layer.weight.val()))
+            .collect()
+    };
+    let step_norm = |index: usize, scale: f64| -> (String, f64) {
+        let mut learner = learners(batch.dim, 3).swap_remove(index);
+        let before = weights(learner.as_ref());
+        learner.set_rate_scale(scale);
+        learner.train_step(x.clone(), t.clone()).unwrap();
+        let after = weights(learner.as_ref());
+        let norm = before
+            .iter()
+            .zip(&after)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        (learner.name().to_string(), norm)
+    };
+    for index in 0..learners(batch.dim, 3).len() {
+        let (name, full) = step_norm(index, 1.0);
+        let (_, none) = step_norm(index, 0.0);
+        let (_, half) = step_norm(index, 0.5);
+        println!("{name:>9}: step {full:.3e}, x0.5 {:.4}", half / full);
+        assert!(full > 0.0, "{name}: no step at scale 1");
+        assert_eq!(none, 0.0, "{name}: weights moved at scale 0");
+        assert!(
+            (half / full - 0.5).abs() < 0.05,
+            "{name}: step ratio {} at scale 0.5",
+            half / full
+        );
+    }
+}

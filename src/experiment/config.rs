@@ -131,6 +131,10 @@ pub struct RunConfig {
     /// Target rate of the right class.
     #[serde(default = "default_high")]
     pub target_high: f64,
+    /// Learning-rate schedule: epoch `e` (from 1) trains with every learning rate of the
+    /// learner times `lr_decay^(e-1)`. 1 keeps the rates constant.
+    #[serde(default = "default_lr_decay")]
+    pub lr_decay: f64,
     /// The learning rule.
     pub learner: LearnerSpec,
 }
@@ -188,6 +192,10 @@ fn default_high() -> f64 {
     0.8
 }
 
+fn default_lr_decay() -> f64 {
+    1.0
+}
+
 impl RunConfig {
     /// Parses TOML (or JSON when `path` ends in `.json`), naming `path` in errors.
     pub fn parse(text: &str, path: &str) -> Result<Self, ExperimentError> {
@@ -236,6 +244,12 @@ impl RunConfig {
         if self.batch == 0 {
             return Err(bad("batch must be at least 1".into()));
         }
+        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
+            return Err(bad(format!(
+                "lr_decay must be in (0, 1], got {}",
+                self.lr_decay
+            )));
+        }
         if self.target_low >= self.target_high || self.target_low.is_nan() {
             return Err(bad(format!(
                 "target_low ({}) must be below target_high ({})",
@@ -249,5 +263,28 @@ impl RunConfig {
             )));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "name = \"x\"\nepochs = 1\n[task]\nkind = \"teacher\"\n[learner]\nkind = \"bp\"\n[learner.net]\nsizes = [30, 10]\n";
+
+    #[test]
+    fn lr_decay_defaults_to_constant_rates_and_rejects_bad_values() {
+        let config = RunConfig::parse(MINIMAL, "minimal.toml").unwrap();
+        assert_eq!(config.lr_decay, 1.0);
+        let decayed = format!("lr_decay = 0.9\n{MINIMAL}");
+        assert_eq!(RunConfig::parse(&decayed, "d.toml").unwrap().lr_decay, 0.9);
+        for bad in ["0.0", "1.5", "-0.5"] {
+            let text = format!("lr_decay = {bad}\n{MINIMAL}");
+            let err = RunConfig::parse(&text, "bad.toml").unwrap_err().to_string();
+            assert!(
+                err.contains("bad.toml") && err.contains("lr_decay"),
+                "{bad}: {err}"
+            );
+        }
     }
 }

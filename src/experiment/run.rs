@@ -186,6 +186,7 @@ pub fn train_on(
             epoch,
             config.epochs,
         );
+        learner.set_rate_scale(config.lr_decay.powi(epoch as i32 - 1));
         let start = Instant::now();
         let mut samples = 0usize;
         let loss = train_epoch(

@@ -30,6 +30,7 @@ pub struct Backprop {
     config: BpConfig,
     optim: ModuleOptimizer,
     last: Vec<Option<Tensor<2>>>,
+    rate_scale: f64,
 }
 
 impl BpConfig {
@@ -38,6 +39,7 @@ impl BpConfig {
         self.optim.validate("bp")?;
         let mlp = self.net.init(&device.clone().autodiff())?;
         Ok(Backprop {
+            rate_scale: 1.0,
             last: vec![None; mlp.depth()],
             mlp,
             config: self.clone(),
@@ -75,7 +77,9 @@ impl Learner for Backprop {
                 .collect();
             let grads = GradientsParams::from_grads(grads, &self.mlp);
             let mlp = std::mem::replace(&mut self.mlp, Mlp { layers: Vec::new() });
-            self.mlp = self.optim.step(self.config.optim.lr, mlp, grads);
+            self.mlp = self
+                .optim
+                .step(self.config.optim.lr * self.rate_scale, mlp, grads);
             Ok(loss)
         })
     }
@@ -96,6 +100,10 @@ impl Learner for Backprop {
 
     fn last_updates(&self) -> Vec<Option<Tensor<2>>> {
         self.last.clone()
+    }
+
+    fn set_rate_scale(&mut self, scale: f64) {
+        self.rate_scale = scale;
     }
 
     fn save(&self, path: &std::path::Path) -> crate::Result<()> {

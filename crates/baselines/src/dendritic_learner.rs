@@ -75,6 +75,10 @@ impl Learner for DendriticLearner {
         }
     }
 
+    fn set_rate_scale(&mut self, scale: f64) {
+        self.net.set_rate_scale(scale);
+    }
+
     fn save(&self, path: &std::path::Path) -> Result<()> {
         save_module(&self.net, path)
     }

@@ -201,6 +201,10 @@ impl Learner for FeedbackLearner {
         self.last.clone()
     }
 
+    fn set_rate_scale(&mut self, scale: f64) {
+        self.optim.set_scale(scale);
+    }
+
     fn save(&self, path: &std::path::Path) -> crate::Result<()> {
         save_module(&self.net, path)
     }

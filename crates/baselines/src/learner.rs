@@ -91,6 +91,10 @@ pub trait Learner {
 
     /// Restores the step count of a resumed run.
     fn set_step_count(&mut self, _steps: u64) {}
+
+    /// Multiplies every learning rate of the configuration by `scale` from now on (a
+    /// learning-rate schedule sets it once per epoch); `1` restores the configured rates.
+    fn set_rate_scale(&mut self, scale: f64);
 }
 
 /// Checks an (input, target) batch against layer sizes.

@@ -253,7 +253,9 @@ impl LayerGradient {
 
 /// `t` on `device`, tracking gradients when `device` is an autodiff device.
 pub(crate) fn trainable<const D: usize>(t: Tensor<D>, device: &Device) -> Tensor<D> {
-    let t = t.to_device(device);
+    // Drop any autodiff association first: an updated autodiff weight is not a graph leaf,
+    // and marking a non-leaf as tracked panics.
+    let t = t.without_autodiff().to_device(&device.clone().inner());
     if device.is_autodiff() {
         t.autodiff().require_grad()
     } else {

@@ -82,6 +82,8 @@ impl OptimizerConfig {
 /// `burn::optim`, applied to pseudo-gradients on plain (non-autodiff) parameters.
 pub struct Optimizer {
     lr: f64,
+    /// Factor on `lr` (a schedule's current value).
+    scale: f64,
     kind: OptimizerKind,
     step: i32,
     /// Adam's first and second moments per parameter slot, flattened.
@@ -93,10 +95,16 @@ impl Optimizer {
     pub fn new(config: &OptimizerConfig) -> Self {
         Self {
             lr: config.lr,
+            scale: 1.0,
             kind: config.kind,
             step: 0,
             moments: Vec::new(),
         }
+    }
+
+    /// Multiplies the learning rate by `scale` from now on (1 restores the configured rate).
+    pub fn set_scale(&mut self, scale: f64) {
+        self.scale = scale;
     }
 
     /// Starts an optimiser step (Adam's bias correction counts these).
@@ -112,7 +120,7 @@ impl Optimizer {
         grad: Tensor<D>,
     ) {
         let step = match self.kind {
-            OptimizerKind::Sgd => grad.mul_scalar(self.lr),
+            OptimizerKind::Sgd => grad.mul_scalar(self.lr * self.scale),
             OptimizerKind::Adam {
                 beta_1,
                 beta_2,
@@ -137,7 +145,8 @@ impl Optimizer {
                 let m_hat = m.clone().div_scalar(1.0 - b1.powi(self.step.max(1)));
                 let v_hat = v.clone().div_scalar(1.0 - b2.powi(self.step.max(1)));
                 self.moments[slot] = Some((m, v));
-                (m_hat.mul_scalar(self.lr) / v_hat.sqrt().add_scalar(epsilon as f64)).reshape(shape)
+                (m_hat.mul_scalar(self.lr * self.scale) / v_hat.sqrt().add_scalar(epsilon as f64))
+                    .reshape(shape)
             }
         };
         let placeholder = Param::initialized(param.id, step.clone());

@@ -434,6 +434,11 @@ impl Learner for TargetProp {
         self.steps
     }
 
+    fn set_rate_scale(&mut self, scale: f64) {
+        self.optim.set_scale(scale);
+        self.feedback_optim.set_scale(scale);
+    }
+
     fn set_step_count(&mut self, steps: u64) {
         self.steps = steps;
     }

@@ -61,6 +61,9 @@ pub struct Microcircuit {
     /// The configuration it was built from (not saved with the weights).
     #[module(skip)]
     pub(crate) config: MicrocircuitConfig,
+    /// Factor on every learning rate (a schedule's current value; 1 at the start).
+    #[module(skip)]
+    pub(crate) rate_scale: f64,
 }
 
 impl MicrocircuitConfig {
@@ -119,6 +122,7 @@ impl MicrocircuitConfig {
             hidden,
             output,
             config: self.clone(),
+            rate_scale: 1.0,
         })
     }
 
@@ -136,6 +140,17 @@ impl MicrocircuitConfig {
 }
 
 impl Microcircuit {
+    /// Multiplies every learning rate of the config by `scale` from now on (a learning-rate
+    /// schedule sets it once per epoch); `1` restores the configured rates.
+    pub fn set_rate_scale(&mut self, scale: f64) {
+        self.rate_scale = scale;
+    }
+
+    /// The current learning-rate factor (see [`Self::set_rate_scale`]).
+    pub fn rate_scale(&self) -> f64 {
+        self.rate_scale
+    }
+
     /// The configuration this network was built from.
     pub fn config(&self) -> &MicrocircuitConfig {
         &self.config

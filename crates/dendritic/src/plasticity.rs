@@ -69,6 +69,16 @@ pub struct EffectiveRates {
     pub down: Vec<f64>,
 }
 
+impl EffectiveRates {
+    /// Every rate times `factor`.
+    pub fn scaled(mut self, factor: f64) -> Self {
+        for list in [&mut self.up, &mut self.ip, &mut self.pi, &mut self.down] {
+            list.iter_mut().for_each(|eta| *eta *= factor);
+        }
+        self
+    }
+}
+
 impl MicrocircuitConfig {
     /// Learning rates after rescaling by the inverse mixing factors (section 3.4).
     ///
@@ -150,7 +160,7 @@ impl Microcircuit {
     pub fn plasticity(&self, state: &State) -> Updates {
         let config = &self.config;
         let phi = config.transfer;
-        let rates = config.effective_rates();
+        let rates = config.effective_rates().scaled(self.rate_scale);
         let bias = config.bias;
         let lambda_k = config.lambda_hidden();
         let n = self.depth();
