@@ -159,6 +159,76 @@ fn compare_writes_the_table_and_the_plot() {
         "{csv}"
     );
     assert!(out_dir.join("summary.md").exists() && out_dir.join("curves.png").exists());
+
+    // A second piece merges its row into the same table; the Markdown shows the paper's
+    // figures beside ours.
+    let out = cli(&[
+        "-q",
+        "compare",
+        "--learners",
+        "fa",
+        "--epochs",
+        "1",
+        "--limit",
+        "500",
+        "--data-dir",
+        &data,
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = std::fs::read_to_string(out_dir.join("summary.csv")).unwrap();
+    let learners: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| &l[..l.find(',').unwrap()])
+        .collect();
+    assert_eq!(learners, ["dendritic", "bp", "fa"], "{csv}");
+    let md = std::fs::read_to_string(out_dir.join("summary.md")).unwrap();
+    assert!(
+        md.contains("| dendritic |") && md.contains("| 1.96 |"),
+        "{md}"
+    );
+    std::fs::remove_dir_all(&out_dir).unwrap();
+}
+
+/// Fashion-MNIST through the same IDX path: the `fashion-mnist` comparison runs the
+/// paper-MNIST presets on it.
+#[test]
+fn fashion_mnist_comparison_trains_on_the_shared_copy() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/fashion-mnist");
+    if !dir.join("train-images-idx3-ubyte.gz").exists() {
+        eprintln!(
+            "shared Fashion-MNIST not found at {}: skipping",
+            dir.display()
+        );
+        return;
+    }
+    let out_dir = scratch("fashion");
+    let out = cli(&[
+        "-q",
+        "compare",
+        "--preset",
+        "fashion-mnist",
+        "--learners",
+        "fa",
+        "--epochs",
+        "1",
+        "--limit",
+        "2000",
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let config = std::fs::read_to_string(out_dir.join("runs/fa/seed1/config.toml")).unwrap();
+    assert!(config.contains("fashion-mnist"), "{config}");
+    let csv = std::fs::read_to_string(out_dir.join("summary.csv")).unwrap();
+    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    let error: f64 = row[1].parse().unwrap();
+    println!("Fashion-MNIST, fa, 1 epoch on 2,000 images: test error {error:.2} %");
+    assert!(row[0] == "fa" && error < 50.0, "{csv}");
     std::fs::remove_dir_all(&out_dir).unwrap();
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
 
-use super::presets::{comparison, learner_preset};
+use super::presets::{Comparison, comparison};
 use super::run::{RunSummary, TrainOptions, train_on, write_atomic};
 use super::task::load_task;
 use super::{ExperimentError, RunConfig};
@@ -58,7 +58,7 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
     let names = options.learners.clone().unwrap_or(preset.learners.clone());
     let mut configs = Vec::new();
     for name in &names {
-        let mut config = learner_preset(name)?;
+        let mut config = preset.learner(name)?;
         config.task = config.task.clone().with_data_dir(options.data_dir);
         config.epochs = options.epochs.unwrap_or(preset.epochs);
         if options.limit.is_some() {
@@ -145,8 +145,27 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
             .unwrap_or(usize::MAX)
     };
     rows.sort_by_key(|r| order(&r.learner));
-    write_summary(&options.out, &rows)?;
-    plot(&options.out.join("curves.png"), &curves)?;
+    write_summary(&options.out, &rows, &preset)?;
+    // The plot shows every learner of the summary, also those run by earlier invocations.
+    let mut all_curves = Vec::new();
+    for row in &rows {
+        let saved = options.out.join("runs").join(&row.learner).join("seed1");
+        match curves
+            .iter()
+            .position(|c: &RunSummary| c.name == row.learner)
+        {
+            Some(i) => all_curves.push(curves.swap_remove(i)),
+            None => {
+                if let Some(run) = std::fs::read_to_string(saved.join("metrics.json"))
+                    .ok()
+                    .and_then(|text| serde_json::from_str::<RunSummary>(&text).ok())
+                {
+                    all_curves.push(run);
+                }
+            }
+        }
+    }
+    plot(&options.out.join("curves.png"), &all_curves)?;
     Ok(rows)
 }
 
@@ -194,19 +213,37 @@ fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ExperimentError> {
         .collect()
 }
 
-fn write_summary(out: &Path, rows: &[SummaryRow]) -> Result<(), ExperimentError> {
+fn write_summary(
+    out: &Path,
+    rows: &[SummaryRow],
+    preset: &Comparison,
+) -> Result<(), ExperimentError> {
     let mut csv = format!("{HEADER}\n");
     let mut md = String::from(
-        "| learner | test error (%) | seeds | epochs | epoch time (s) |\n| --- | --- | --- | --- | --- |\n",
+        "| learner | test error (%) | paper (%) | target (%) | seeds | epochs | epoch time (s) |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
     );
+    let cell = |map: &std::collections::BTreeMap<String, String>, learner: &str| {
+        map.get(learner).cloned().unwrap_or_else(|| "-".into())
+    };
     for r in rows {
         csv += &format!(
             "{},{:.3},{:.3},{},{},{:.2}\n",
             r.learner, r.test_error_mean, r.test_error_std, r.seeds, r.epochs, r.epoch_seconds
         );
+        let error = if r.seeds > 1 {
+            format!("{:.2} ± {:.2}", r.test_error_mean, r.test_error_std)
+        } else {
+            format!("{:.2}", r.test_error_mean)
+        };
         md += &format!(
-            "| {} | {:.2} ± {:.2} | {} | {} | {:.1} |\n",
-            r.learner, r.test_error_mean, r.test_error_std, r.seeds, r.epochs, r.epoch_seconds
+            "| {} | {error} | {} | {} | {} | {} | {:.1} |\n",
+            r.learner,
+            cell(&preset.paper, &r.learner),
+            cell(&preset.target, &r.learner),
+            r.seeds,
+            r.epochs,
+            r.epoch_seconds
         );
     }
     write_atomic(&out.join("summary.csv"), csv.as_bytes())?;

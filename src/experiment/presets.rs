@@ -1,8 +1,10 @@
 //! Presets shipped with the crate (the TOML files under `presets/`, embedded at build time).
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
-use super::{ExperimentError, RunConfig};
+use super::{ExperimentError, RunConfig, TaskConfig};
 
 /// `(name, TOML)` of every run preset.
 pub const RUN_PRESETS: &[(&str, &str)] = &[
@@ -41,18 +43,36 @@ pub const RUN_PRESETS: &[(&str, &str)] = &[
 ];
 
 /// `(name, TOML)` of every comparison preset.
-pub const COMPARE_PRESETS: &[(&str, &str)] = &[(
-    "paper-mnist",
-    include_str!("../../presets/compare-paper-mnist.toml"),
-)];
+pub const COMPARE_PRESETS: &[(&str, &str)] = &[
+    (
+        "paper-mnist",
+        include_str!("../../presets/compare-paper-mnist.toml"),
+    ),
+    (
+        "fashion-mnist",
+        include_str!("../../presets/compare-fashion-mnist.toml"),
+    ),
+];
 
 /// A comparison: which learner presets, for how many epochs.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Comparison {
     /// Epochs per run.
     pub epochs: usize,
-    /// Learner names; learner `x` of comparison `c` is run preset `c-x`.
+    /// Learner names; learner `x` is run preset `<runs>-x`.
     pub learners: Vec<String>,
+    /// Prefix of the learners' run presets (default: the comparison's name).
+    #[serde(default)]
+    pub runs: Option<String>,
+    /// Replaces the task of every learner preset (e.g. Fashion-MNIST with the MNIST presets).
+    #[serde(default)]
+    pub task: Option<TaskConfig>,
+    /// The paper's figure per learner, shown beside ours in `summary.md`.
+    #[serde(default)]
+    pub paper: BTreeMap<String, String>,
+    /// Our target per learner, shown in `summary.md`.
+    #[serde(default)]
+    pub target: BTreeMap<String, String>,
     /// The comparison's name.
     #[serde(skip)]
     pub name: String,
@@ -95,9 +115,17 @@ pub fn comparison(name: &str) -> Result<Comparison, ExperimentError> {
     Ok(c)
 }
 
-/// The run preset of learner `learner` in the paper-MNIST comparison.
-pub fn learner_preset(learner: &str) -> Result<RunConfig, ExperimentError> {
-    run_preset(&format!("paper-mnist-{learner}"))
+impl Comparison {
+    /// The run config of `learner` in this comparison: its run preset, with the
+    /// comparison's task if it names one.
+    pub fn learner(&self, learner: &str) -> Result<RunConfig, ExperimentError> {
+        let prefix = self.runs.as_deref().unwrap_or(&self.name);
+        let mut config = run_preset(&format!("{prefix}-{learner}"))?;
+        if let Some(task) = &self.task {
+            config.task = task.clone();
+        }
+        Ok(config)
+    }
 }
 
 #[cfg(test)]
@@ -113,10 +141,14 @@ mod tests {
             let again = RunConfig::parse(&config.to_toml(), "round trip").unwrap();
             assert_eq!(again.to_toml(), config.to_toml());
         }
-        let paper = comparison("paper-mnist").unwrap();
-        for learner in &paper.learners {
-            learner_preset(learner).unwrap();
+        for (name, _) in COMPARE_PRESETS {
+            let c = comparison(name).unwrap();
+            for learner in &c.learners {
+                c.learner(learner).unwrap();
+            }
         }
+        let fashion = comparison("fashion-mnist").unwrap().learner("bp").unwrap();
+        assert!(matches!(fashion.task, TaskConfig::FashionMnist { .. }));
         assert!(run_preset("nope").is_err());
     }
 }
