@@ -24,29 +24,32 @@ mod imp {
     pub fn fetch(name: &str) -> Result<Dataset, DataError> {
         match name {
             "mnist" => {
-                let split = |dataset: MnistDataset| {
+                let split = |dataset: MnistDataset| -> Result<Split, DataError> {
                     let mut images = Vec::with_capacity(dataset.len() * 784);
                     let mut labels = Vec::with_capacity(dataset.len());
                     for item in dataset.iter() {
+                        let item = item.map_err(|e| {
+                            DataError::Inconsistent(format!("MNIST from burn-dataset: {e}"))
+                        })?;
                         images.extend(item.image.iter().flatten().map(|&p| p / 255.0));
                         labels.push(item.label);
                     }
-                    Split {
+                    Ok(Split {
                         images,
                         labels,
                         dim: 784,
-                    }
+                    })
                 };
                 let train =
                     std::panic::catch_unwind(MnistDataset::train).map_err(|_| failed("MNIST"))?;
                 let test =
                     std::panic::catch_unwind(MnistDataset::test).map_err(|_| failed("MNIST"))?;
-                let full = split(train);
+                let full = split(train)?;
                 let cut = full.len() - 5_000;
                 Ok(Dataset {
                     train: full.slice(0..cut),
                     validation: full.slice(cut..full.len()),
-                    test: split(test),
+                    test: split(test)?,
                     classes: 10,
                 })
             }
