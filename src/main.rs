@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use microcircuits::backend::device_by_name;
 use microcircuits::experiment::presets::{COMPARE_PRESETS, RUN_PRESETS, run_preset};
+use microcircuits::experiment::run::write_atomic;
 use microcircuits::experiment::{
     CompareOptions, RunConfig, TrainOptions, compare, evaluate, train,
 };
@@ -193,7 +194,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 // A longer run is the same run; record the new length.
                 let mut saved = RunConfig::load(&out.join("config.toml"))?;
                 saved.epochs = run_config.epochs;
-                std::fs::write(out.join("config.toml"), saved.to_toml())?;
+                write_atomic(&out.join("config.toml"), saved.to_toml().as_bytes())?;
             }
             let summary = train(
                 &run_config,

@@ -147,53 +147,51 @@ fn draw_panel(
         .x_label_area_size(40)
         .y_label_area_size(60);
     let s = |e: &dyn std::fmt::Display| e.to_string();
-    if panel.log_y {
+    // Under one decade a log axis gets no tick labels from plotters: draw it linear.
+    if panel.log_y && y1 >= 10.0 * y0 {
         let mut chart = builder
             .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
             .map_err(|e| s(&e))?;
-        chart
-            .configure_mesh()
-            .x_desc(&panel.x_label)
-            .y_desc(&panel.y_label)
-            .draw()
-            .map_err(|e| s(&e))?;
-        for (i, series) in panel.series.iter().enumerate() {
-            let color = PALETTE[i % PALETTE.len()];
-            let points = series.points.iter().copied().filter(|(_, y)| *y > 0.0);
-            chart
-                .draw_series(LineSeries::new(points, color.stroke_width(2)))
-                .map_err(|e| s(&e))?
-                .label(&series.label)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
-        }
-        legend(&mut chart, panel)
+        draw_lines(&mut chart, panel, |y| y > 0.0)
     } else {
         let mut chart = builder
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(|e| s(&e))?;
-        chart
-            .configure_mesh()
-            .x_desc(&panel.x_label)
-            .y_desc(&panel.y_label)
-            .draw()
-            .map_err(|e| s(&e))?;
-        for (i, series) in panel.series.iter().enumerate() {
-            let color = PALETTE[i % PALETTE.len()];
-            chart
-                .draw_series(LineSeries::new(
-                    series.points.iter().copied(),
-                    color.stroke_width(2),
-                ))
-                .map_err(|e| s(&e))?
-                .label(&series.label)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
-        }
-        legend(&mut chart, panel)
+        draw_lines(&mut chart, panel, |_| true)
     }
+}
+
+/// Axes, one line per series (points with `keep(y)` only) and the legend.
+fn draw_lines<'a, X, Y>(
+    chart: &mut ChartContext<'a, BitMapBackend<'a>, Cartesian2d<X, Y>>,
+    panel: &LineChart,
+    keep: fn(f64) -> bool,
+) -> Result<(), String>
+where
+    X: plotters::coord::ranged1d::Ranged<ValueType = f64>
+        + plotters::coord::ranged1d::ValueFormatter<f64>,
+    Y: plotters::coord::ranged1d::Ranged<ValueType = f64>
+        + plotters::coord::ranged1d::ValueFormatter<f64>,
+{
+    let s = |e: &dyn std::fmt::Display| e.to_string();
+    chart
+        .configure_mesh()
+        .x_desc(&panel.x_label)
+        .y_desc(&panel.y_label)
+        .draw()
+        .map_err(|e| s(&e))?;
+    for (i, series) in panel.series.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        let points = series.points.iter().copied().filter(|&(_, y)| keep(y));
+        chart
+            .draw_series(LineSeries::new(points, color.stroke_width(2)))
+            .map_err(|e| s(&e))?
+            .label(&series.label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+    }
+    legend(chart, panel)
 }
 
 fn legend<'a, X, Y>(

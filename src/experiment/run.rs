@@ -111,7 +111,7 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> ExperimentError + '_ {
 }
 
 /// Writes `text` to `path` through a temporary file and a rename.
-pub(crate) fn write_atomic(path: &Path, text: &[u8]) -> Result<(), ExperimentError> {
+pub fn write_atomic(path: &Path, text: &[u8]) -> Result<(), ExperimentError> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text).map_err(io(&tmp))?;
     std::fs::rename(&tmp, path).map_err(io(path))
