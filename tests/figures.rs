@@ -45,7 +45,7 @@ fn fig_s1_quick_self_predicting_state_emerges_from_random_weights() {
 }
 
 #[test]
-fn fig2_quick_writes_its_files_and_learns() {
+fn fig2_quick_student_beats_shallow_learner_and_aligns_with_feedback() {
     let dir = out_dir("fig2");
     let report = run_figure(Figure::Fig2, &dir, true).unwrap();
     eprintln!(
@@ -55,9 +55,12 @@ fn fig2_quick_writes_its_files_and_learns() {
     assert!(report.png.exists() && report.csv.exists());
     let csv = std::fs::read_to_string(&report.csv).unwrap();
     assert!(csv.starts_with("patterns,test_error"));
-    assert!(
-        report.number("test_error_final").unwrap() < report.number("test_error_initial").unwrap()
-    );
+    let n = |name| report.number(name).unwrap();
+    // Seeded run (1 920 examples in 32 streams): measured 0.051 against 0.067 for the shallow
+    // learner and 0.071 for the mean target, angle 85.6° -> 63.5°.
+    assert!(n("test_error_final") < 0.85 * n("shallow_test_error_final"));
+    assert!(n("test_error_final") < 0.8 * n("test_error_mean_predictor"));
+    assert!(n("angle_final") < n("angle_initial") - 10.0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -4,6 +4,7 @@
 //! error is compared with a shallow learner (only the output weights learn), and the angle
 //! between `W_up_2ᵀ` and the fixed `W_down_1` falls (feedback alignment).
 
+use burn::module::Param;
 use burn::tensor::{Device, Tensor};
 use dendritic::continuous::Simulation;
 use dendritic::diagnostics::angle_degrees;
@@ -30,9 +31,14 @@ struct Experiment {
     teacher_sizes: Vec<usize>,
     k_10: f64,
     k_21: f64,
-    /// Training patterns (`t_pattern` each); `quick_patterns` in quick mode.
+    /// Presentations (`t_pattern` each) per stream; `quick_patterns` in quick mode.
     patterns: usize,
     quick_patterns: usize,
+    /// Independent input streams simulated side by side, sharing the weights (each weight
+    /// change is the batch mean): `batch × patterns` teaching examples in all.
+    batch: usize,
+    /// `W_up_2` is drawn as the network's `init_scale_up` says, then multiplied by this.
+    output_init_scale: f64,
     /// Held-out test patterns, evaluated noise-free every `eval_every` training patterns.
     test_patterns: usize,
     eval_every: usize,
@@ -96,9 +102,14 @@ fn train(
     test_inputs: &Tensor<2>,
     test_targets: &Tensor<2>,
     eval_every: usize,
+    batch: usize,
+    output_init_scale: f64,
 ) -> Result<Curves, FigureError> {
     let phi = network.transfer;
-    let mut sim = Simulation::from_config(network, model.dynamics.clone(), 1, device)?;
+    let mut net = network.init(device)?;
+    let w_up_2 = net.output.w_up.val().mul_scalar(output_init_scale);
+    net.output.w_up = Param::initialized(net.output.w_up.id, w_up_2);
+    let mut sim = Simulation::new(net, model.dynamics.clone(), batch)?;
     let steps = sim.config().steps_per_pattern();
     let mut curves = Curves {
         test_error: vec![test_error(&sim, phi, test_inputs, test_targets)?],
@@ -172,7 +183,12 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
     let n_patterns = if quick { e.quick_patterns } else { e.patterns };
     let stream: Vec<(Tensor<2>, Tensor<2>)> = (0..n_patterns)
         .map(|_| {
-            let x = upload(uniform(&mut rng, 1, n_in, -1.0, 1.0), 1, n_in, device);
+            let x = upload(
+                uniform(&mut rng, e.batch, n_in, -1.0, 1.0),
+                e.batch,
+                n_in,
+                device,
+            );
             // Floor the rates before φ⁻¹: a silent teacher cell (rate ~1e-10) has no finite
             // soft-ReLU potential in f32.
             let target = target_potential(phi, teacher.rates(x.clone()).clamp_min(MIN_TARGET_RATE));
@@ -204,6 +220,8 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
                 &test_inputs,
                 &test_targets,
                 eval_every,
+                e.batch,
+                e.output_init_scale,
             )
         });
         let shallow = train(
@@ -214,17 +232,26 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
             &test_inputs,
             &test_targets,
             eval_every,
+            e.batch,
+            e.output_init_scale,
         );
         (full.join().expect("training thread"), shallow)
     });
     let (full, shallow) = (full?, shallow?);
 
     let x: Vec<f64> = (0..full.test_error.len())
-        .map(|i| (i * eval_every) as f64)
+        .map(|i| (i * eval_every * e.batch) as f64)
         .collect();
     let full_ema = ema(&full.test_error, e.ema);
     let shallow_ema = ema(&shallow.test_error, e.ema);
     let last = |v: &[f64]| *v.last().unwrap_or(&f64::NAN);
+    // The error of the best constant output (the mean test target): what learning only the
+    // mean rate of each output cell reaches.
+    let mean_predictor = (test_targets.clone() - test_targets.clone().mean_dim(0))
+        .square()
+        .sum_dim(1)
+        .mean()
+        .into_scalar::<f64>();
     let numbers = vec![
         ("test_error_initial".to_string(), full.test_error[0]),
         ("test_error_final".to_string(), last(&full_ema)),
@@ -235,14 +262,18 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
             "angle_min".to_string(),
             full.angle.iter().copied().fold(f64::INFINITY, f64::min),
         ),
+        ("test_error_mean_predictor".to_string(), mean_predictor),
     ];
     let summary = format!(
-        "Fig. 2 ({:?} student of a {:?} teacher, {} patterns of {} ms online, σ = {}): the \
+        "Fig. 2 ({:?} student of a {:?} teacher, {} streams x {} patterns of {} ms online, \
+         σ = {}): the \
          noise-free test error (mean ‖r_2 - r_trgt‖² over {} unseen patterns, EMA) falls \
          from {:.4} to {:.4}, against {:.4} for the shallow learner that trains only W_up_2; \
-         the angle between W_up_2ᵀ and the fixed random W_down_1 goes from {:.1}° to {:.1}°.",
+         the angle between W_up_2ᵀ and the fixed random W_down_1 goes from {:.1}° to {:.1}°. \
+         (Predicting the mean target scores {:.4}.)",
         network.sizes,
         ts,
+        e.batch,
         n_patterns,
         model.dynamics.t_pattern,
         model.dynamics.sigma,
@@ -252,6 +283,7 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
         numbers[2].1,
         numbers[3].1,
         numbers[4].1,
+        mean_predictor,
     );
     let panels = vec![
         LineChart::new(
@@ -260,7 +292,11 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
             "‖r_2 - r_trgt‖²",
         )
         .with_series(Series::new("microcircuit", points(&x, &full_ema)))
-        .with_series(Series::new("shallow learner", points(&x, &shallow_ema))),
+        .with_series(Series::new("shallow learner", points(&x, &shallow_ema)))
+        .with_series(Series::new(
+            "mean target (constant output)",
+            x.iter().map(|&p| (p, mean_predictor)).collect(),
+        )),
         LineChart::new(
             "Feedback alignment",
             "training patterns",

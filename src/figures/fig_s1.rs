@@ -20,6 +20,8 @@ struct Experiment {
     /// Patterns presented (`t_pattern` each); `quick_patterns` in quick mode.
     patterns: usize,
     quick_patterns: usize,
+    /// Independent input streams sharing the weights (each weight change is their mean).
+    batch: usize,
     /// Recording resolution (ms).
     record_ms: f64,
     /// Input rates are drawn from U(low, high).
@@ -54,7 +56,7 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
     let t_pattern = dynamics.t_pattern;
     let every = ((e.record_ms / dynamics.dt).round() as usize).max(1);
 
-    let mut sim = Simulation::from_config(&network, dynamics, 1, device)?;
+    let mut sim = Simulation::from_config(&network, dynamics, e.batch, device)?;
     let mut recorder = Recorder::new(
         vec![
             Probe::MeanAbsApical(1),
@@ -66,8 +68,8 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
     let mut rng = seeded(e.seed);
     let patterns: Vec<_> = (0..n_patterns)
         .map(|_| {
-            let x = uniform(&mut rng, 1, n_in, e.input_low, e.input_high);
-            (upload(x, 1, n_in, device), None)
+            let x = uniform(&mut rng, e.batch, n_in, e.input_low, e.input_high);
+            (upload(x, e.batch, n_in, device), None)
         })
         .collect();
     sim.present(patterns, Some(&mut recorder))?;
@@ -105,11 +107,12 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
         ),
     ];
     let summary = format!(
-        "Fig. S1 ({:?}, {} patterns of {} ms, no target, only W_IP and W_PI plastic): from \
+        "Fig. S1 ({:?}, {} streams x {} patterns of {} ms, no target, only W_IP and W_PI plastic): from \
          random weights the mean |v_A| per pattern falls from {:.3} to {:.2e} ({:.0}x) while \
          the mean |r_I - r_2| between interneurons and their partner output cells falls \
          from {:.3} to {:.2e}: the self-predicting state emerges.",
         network.sizes,
+        e.batch,
         n_patterns,
         t_pattern,
         first,
