@@ -189,6 +189,32 @@ fn compare_writes_the_table_and_the_plot() {
         md.contains("| dendritic |") && md.contains("| 1.96 |"),
         "{md}"
     );
+
+    // More epochs extend a finished run from its checkpoint instead of starting over.
+    let run = out_dir.join("runs/dendritic/seed1");
+    let one_epoch = metrics(&run);
+    let out = cli(&[
+        "-q",
+        "compare",
+        "--learners",
+        "dendritic",
+        "--epochs",
+        "2",
+        "--limit",
+        "500",
+        "--data-dir",
+        &data,
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let two_epochs = metrics(&run);
+    assert_eq!(two_epochs.lines().count(), 3, "{two_epochs}");
+    assert_eq!(
+        without_times(&two_epochs)[..2],
+        without_times(&one_epoch)[..],
+        "{one_epoch}\n{two_epochs}"
+    );
     std::fs::remove_dir_all(&out_dir).unwrap();
 }
 

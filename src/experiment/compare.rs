@@ -85,6 +85,7 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
                 .join("runs")
                 .join(&config.name)
                 .join(format!("seed{seed}"));
+            extend_epochs(&dir, &config)?;
             if let Some(done) = finished(&dir, &config) {
                 runs.push(done);
                 continue;
@@ -167,6 +168,22 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
     }
     plot(&options.out.join("curves.png"), &all_curves)?;
     Ok(rows)
+}
+
+/// A run started with the same config but fewer epochs is the same run, made longer: its saved
+/// config takes the new length, so it resumes from its last checkpoint (as `train --resume
+/// DIR --epochs N` does).
+fn extend_epochs(dir: &Path, config: &RunConfig) -> Result<(), ExperimentError> {
+    let Ok(mut saved) = RunConfig::load(&dir.join("config.toml")) else {
+        return Ok(());
+    };
+    if saved.epochs < config.epochs {
+        saved.epochs = config.epochs;
+        if saved.to_toml() == config.to_toml() {
+            write_atomic(&dir.join("config.toml"), saved.to_toml().as_bytes())?;
+        }
+    }
+    Ok(())
 }
 
 /// A run directory whose metrics already cover `config.epochs` with the same config.
