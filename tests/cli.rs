@@ -131,23 +131,22 @@ fn train_writes_a_run_eval_reproduces_it_and_resume_is_exact() {
 fn compare_writes_the_table_and_the_plot() {
     let Some(data) = mnist() else { return };
     let out_dir = scratch("compare");
-    let out = cli(&[
-        "-q",
-        "compare",
+    // `compare` on the first 500 images into `out_dir`.
+    let compare = |args: &[&str]| {
+        let mut all = vec!["-q", "compare", "--limit", "500", "--data-dir", &data];
+        all.extend_from_slice(args);
+        all.extend(["--out", out_dir.to_str().unwrap()]);
+        let out = cli(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    compare(&[
         "--preset",
         "paper-mnist",
         "--learners",
         "dendritic,bp",
         "--epochs",
         "1",
-        "--limit",
-        "500",
-        "--data-dir",
-        &data,
-        "--out",
-        out_dir.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
     let csv = std::fs::read_to_string(out_dir.join("summary.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
@@ -162,21 +161,7 @@ fn compare_writes_the_table_and_the_plot() {
 
     // A second piece merges its row into the same table; the Markdown shows the paper's
     // figures beside ours.
-    let out = cli(&[
-        "-q",
-        "compare",
-        "--learners",
-        "fa",
-        "--epochs",
-        "1",
-        "--limit",
-        "500",
-        "--data-dir",
-        &data,
-        "--out",
-        out_dir.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    compare(&["--learners", "fa", "--epochs", "1"]);
     let csv = std::fs::read_to_string(out_dir.join("summary.csv")).unwrap();
     let learners: Vec<&str> = csv
         .lines()
@@ -193,21 +178,7 @@ fn compare_writes_the_table_and_the_plot() {
     // More epochs extend a finished run from its checkpoint instead of starting over.
     let run = out_dir.join("runs/dendritic/seed1");
     let one_epoch = metrics(&run);
-    let out = cli(&[
-        "-q",
-        "compare",
-        "--learners",
-        "dendritic",
-        "--epochs",
-        "2",
-        "--limit",
-        "500",
-        "--data-dir",
-        &data,
-        "--out",
-        out_dir.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    compare(&["--learners", "dendritic", "--epochs", "2"]);
     let two_epochs = metrics(&run);
     assert_eq!(two_epochs.lines().count(), 3, "{two_epochs}");
     assert_eq!(

@@ -185,8 +185,7 @@ impl Learner for FeedbackLearner {
     }
 
     fn predict(&self, input: Tensor<2>) -> Tensor<2> {
-        let objective = self.objective();
-        objective.prediction(self.net.forward.output(input, objective.transfer))
+        self.net.forward.predict(input, self.objective())
     }
 
     fn feedforward(&self) -> Mlp {

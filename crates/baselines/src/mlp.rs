@@ -134,6 +134,11 @@ impl Mlp {
         Trace { rates, potentials }
     }
 
+    /// The prediction (`objective`'s output activity) for inputs `[batch, n_0]`.
+    pub fn predict(&self, input: Tensor<2>, objective: Objective) -> Tensor<2> {
+        objective.prediction(self.output(input, objective.transfer))
+    }
+
     /// Output potentials `u_N` for inputs `[batch, n_0]`.
     pub fn output(&self, input: Tensor<2>, phi: Transfer) -> Tensor<2> {
         let depth = self.layers.len();

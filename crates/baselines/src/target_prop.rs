@@ -405,8 +405,7 @@ impl Learner for TargetProp {
     }
 
     fn predict(&self, input: Tensor<2>) -> Tensor<2> {
-        let objective = self.config.net.objective();
-        objective.prediction(self.net.forward.output(input, objective.transfer))
+        self.net.forward.predict(input, self.objective())
     }
 
     fn feedforward(&self) -> Mlp {
