@@ -186,6 +186,13 @@ fn compare_writes_the_table_and_the_plot() {
         without_times(&one_epoch)[..],
         "{one_epoch}\n{two_epochs}"
     );
+
+    // A second seed joins the row, and a later call without `--seeds` keeps it.
+    compare(&["--learners", "dendritic", "--epochs", "2", "--seeds", "2"]);
+    compare(&["--learners", "dendritic", "--epochs", "2"]);
+    let csv = std::fs::read_to_string(out_dir.join("summary.csv")).unwrap();
+    let dendritic = csv.lines().find(|l| l.starts_with("dendritic,")).unwrap();
+    assert_eq!(dendritic.split(',').nth(3), Some("2"), "{csv}");
     std::fs::remove_dir_all(&out_dir).unwrap();
 }
 

@@ -75,7 +75,7 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
     let mut data_cache: Option<(String, super::task::TaskData)> = None;
     for config in &configs {
         let mut runs = Vec::new();
-        for seed in 1..=options.seeds {
+        let seed_run = |seed: u64| {
             let config = RunConfig {
                 seed,
                 ..config.clone()
@@ -85,6 +85,10 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
                 .join("runs")
                 .join(&config.name)
                 .join(format!("seed{seed}"));
+            (config, dir)
+        };
+        for seed in 1..=options.seeds {
+            let (config, dir) = seed_run(seed);
             extend_epochs(&dir, &config)?;
             if let Some(done) = finished(&dir, &config) {
                 runs.push(done);
@@ -113,6 +117,14 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
                 },
             )?;
             runs.push(summary);
+        }
+        // Seeds finished by an earlier `--seeds N` stay in the row: it never shrinks.
+        for seed in options.seeds + 1.. {
+            let (config, dir) = seed_run(seed);
+            match finished(&dir, &config) {
+                Some(done) => runs.push(done),
+                None => break,
+            }
         }
         let tests: Vec<f64> = runs
             .iter()
