@@ -7,7 +7,6 @@ use burn::tensor::Device;
 
 use super::presets::{Comparison, comparison};
 use super::run::{RunSummary, TrainOptions, train_on, write_atomic};
-use super::task::load_task;
 use super::{ExperimentError, RunConfig};
 use crate::plot::{LineChart, Series, write_png};
 
@@ -96,13 +95,7 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
             }
             let key = format!("{:?}/{:?}", config.task, config.limit);
             if data_cache.as_ref().is_none_or(|(k, _)| *k != key) {
-                let data = load_task(
-                    &config.task,
-                    config.limit,
-                    (config.target_low, config.target_high),
-                    options.device,
-                )?;
-                data_cache = Some((key, data));
+                data_cache = Some((key, config.load_data(options.device)?));
             }
             let data = &data_cache.as_ref().expect("loaded").1;
             let resume = dir.join("checkpoint").join("state.json").exists();

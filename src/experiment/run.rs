@@ -9,7 +9,7 @@ use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use super::task::{TaskData, load_task};
+use super::task::TaskData;
 use super::{ExperimentError, RunConfig};
 use crate::plot::{LineChart, Series, write_png};
 use crate::training::train_epoch;
@@ -119,12 +119,7 @@ pub fn write_atomic(path: &Path, text: &[u8]) -> Result<(), ExperimentError> {
 
 /// Trains `config` (data loaded here), writing everything into `options.out`.
 pub fn train(config: &RunConfig, options: &TrainOptions) -> Result<RunSummary, ExperimentError> {
-    let data = load_task(
-        &config.task,
-        config.limit,
-        (config.target_low, config.target_high),
-        options.device,
-    )?;
+    let data = config.load_data(options.device)?;
     train_on(config, &data, options)
 }
 
@@ -256,12 +251,7 @@ pub fn evaluate(
     };
     let mut config = RunConfig::load(&run.config())?;
     config.task = config.task.clone().with_data_dir(data_dir);
-    let data = load_task(
-        &config.task,
-        config.limit,
-        (config.target_low, config.target_high),
-        device,
-    )?;
+    let data = config.load_data(device)?;
     let mut learner = config
         .learner
         .clone()

@@ -96,6 +96,18 @@ fn default_dir(name: &str) -> PathBuf {
         .join(name)
 }
 
+impl super::RunConfig {
+    /// The run's data: its task, training limit and target rates, on `device`.
+    pub fn load_data(&self, device: &Device) -> Result<TaskData, ExperimentError> {
+        load_task(
+            &self.task,
+            self.limit,
+            (self.target_low, self.target_high),
+            device,
+        )
+    }
+}
+
 /// Loads (or generates) a task; `limit` keeps the first training examples.
 pub fn load_task(
     task: &TaskConfig,

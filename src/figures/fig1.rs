@@ -4,12 +4,12 @@
 //! apical compartments fall silent again.
 
 use burn::tensor::Device;
-use dendritic::continuous::{Probe, Recorder, Simulation};
+use dendritic::continuous::{Probe, Simulation};
 use serde::Deserialize;
 
 use super::{
-    FigureError, FigureOutput, Model, host, parse_preset, points, seeded, target_potential,
-    uniform, upload,
+    FigureError, FigureOutput, Model, host, parse_preset, points, recorder, seeded,
+    target_potential, uniform, upload,
 };
 use crate::plot::{LineChart, Series};
 
@@ -61,15 +61,7 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
     let target = target_potential(phi, upload(target_rates.clone(), 1, n_out, device));
 
     let mut sim = Simulation::from_config(&network, dynamics, 1, device)?;
-    let every = ((e.record_ms / dt).round() as usize).max(1);
-    let mut recorder = Recorder::new(
-        vec![
-            Probe::MeanAbsApical(1),
-            Probe::OutputRate,
-            Probe::InterneuronRate(1),
-        ],
-        every,
-    );
+    let mut recorder = recorder(e.record_ms, dt);
     let steps = |ms: f64| (ms / dt).round() as usize;
     sim.run(&x, None, steps(e.settle_ms), Some(&mut recorder))?;
     let before = host(sim.settled(&x, None)?.output);

@@ -210,22 +210,9 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
     } else {
         e.eval_every
     };
-    let (full, shallow) = std::thread::scope(|s| {
-        let full = s.spawn(|| {
-            train(
-                &network,
-                &model,
-                device,
-                &stream,
-                &test_inputs,
-                &test_targets,
-                eval_every,
-                e.batch,
-                e.output_init_scale,
-            )
-        });
-        let shallow = train(
-            &shallow_network,
+    let run = |net: &MicrocircuitConfig| {
+        train(
+            net,
             &model,
             device,
             &stream,
@@ -234,7 +221,11 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
             eval_every,
             e.batch,
             e.output_init_scale,
-        );
+        )
+    };
+    let (full, shallow) = std::thread::scope(|s| {
+        let full = s.spawn(|| run(&network));
+        let shallow = run(&shallow_network);
         (full.join().expect("training thread"), shallow)
     });
     let (full, shallow) = (full?, shallow?);

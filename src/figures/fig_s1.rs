@@ -4,10 +4,12 @@
 //! potentials fall by orders of magnitude.
 
 use burn::tensor::Device;
-use dendritic::continuous::{Probe, Recorder, Simulation};
+use dendritic::continuous::{Probe, Simulation};
 use serde::Deserialize;
 
-use super::{FigureError, FigureOutput, Model, parse_preset, points, seeded, uniform, upload};
+use super::{
+    FigureError, FigureOutput, Model, parse_preset, points, recorder, seeded, uniform, upload,
+};
 use crate::plot::{LineChart, Series};
 
 const PRESET: &str = include_str!("../../presets/figures/figS1.toml");
@@ -54,17 +56,9 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
     let n_in = network.sizes[0];
     let n_patterns = if quick { e.quick_patterns } else { e.patterns };
     let t_pattern = dynamics.t_pattern;
-    let every = ((e.record_ms / dynamics.dt).round() as usize).max(1);
+    let mut recorder = recorder(e.record_ms, dynamics.dt);
 
     let mut sim = Simulation::from_config(&network, dynamics, e.batch, device)?;
-    let mut recorder = Recorder::new(
-        vec![
-            Probe::MeanAbsApical(1),
-            Probe::OutputRate,
-            Probe::InterneuronRate(1),
-        ],
-        every,
-    );
     let mut rng = seeded(e.seed);
     let patterns: Vec<_> = (0..n_patterns)
         .map(|_| {

@@ -214,6 +214,21 @@ fn upload(values: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Tensor
     Tensor::from_data(TensorData::new(values, [rows, cols]), device)
 }
 
+/// The traces every figure records (hidden-layer mean |v_A|, output rates, the first
+/// interneuron's rate), one sample every `record_ms`.
+fn recorder(record_ms: f64, dt: f64) -> dendritic::continuous::Recorder {
+    use dendritic::continuous::{Probe, Recorder};
+    let every = ((record_ms / dt).round() as usize).max(1);
+    Recorder::new(
+        vec![
+            Probe::MeanAbsApical(1),
+            Probe::OutputRate,
+            Probe::InterneuronRate(1),
+        ],
+        every,
+    )
+}
+
 fn seeded(seed: u64) -> StdRng {
     StdRng::seed_from_u64(seed)
 }
