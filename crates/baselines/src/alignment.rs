@@ -35,9 +35,8 @@ pub fn measure(
         target.clone().to_device(&device),
         objective,
     );
-    learner.train_step(input, target)?;
-    let update = learner
-        .last_updates()
+    let (_, updates) = learner.train_step_with_updates(input, target)?;
+    let update = updates
         .into_iter()
         .zip(gradients)
         .map(|(update, gradient)| {

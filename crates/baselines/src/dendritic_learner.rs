@@ -40,13 +40,31 @@ impl Learner for DendriticLearner {
         let objective = self.objective();
         timed(|| {
             let u_target = self.net.target_potential(target.clone());
+            let basal = self.net.learn(input, u_target)?;
+            self.last = None;
+            Ok(objective.loss(basal, target))
+        })
+    }
+
+    /// The tensor-code step, which keeps its updates (the fused step of
+    /// [`Microcircuit::learn`] writes them straight into the weights).
+    fn train_step_with_updates(
+        &mut self,
+        input: Tensor<2>,
+        target: Tensor<2>,
+    ) -> Result<(StepStats, Vec<Option<Tensor<2>>>)> {
+        check_batch(&self.net.config().sizes, &input, &target)?;
+        let objective = self.objective();
+        let stats = timed(|| {
+            let u_target = self.net.target_potential(target.clone());
             let state = self.net.settle(input, Some(u_target))?;
             let loss = objective.loss(state.output.basal.clone(), target);
             let updates = self.net.plasticity(&state);
             self.net.apply(&updates);
             self.last = Some(updates);
             Ok(loss)
-        })
+        })?;
+        Ok((stats, self.last_updates()))
     }
 
     fn predict(&self, input: Tensor<2>) -> Tensor<2> {
@@ -67,7 +85,9 @@ impl Learner for DendriticLearner {
         }
     }
 
-    /// `ΔW_up` of every layer (Eq. 7).
+    /// `ΔW_up` of every layer (Eq. 7) from the last
+    /// [`train_step_with_updates`](Learner::train_step_with_updates); `None` after a fused
+    /// [`train_step`](Learner::train_step), which keeps no ΔW.
     fn last_updates(&self) -> Vec<Option<Tensor<2>>> {
         match &self.last {
             Some(updates) => updates.w_up(),

@@ -71,6 +71,19 @@ pub trait Learner {
     /// update, before any optimiser rescaling — the negative of its pseudo-gradient.
     fn last_updates(&self) -> Vec<Option<Tensor<2>>>;
 
+    /// One learning step that also returns each layer's update, as
+    /// [`last_updates`](Learner::last_updates) would after it. Rules whose fast step writes
+    /// its updates straight into the weights (the microcircuit's) override this with a step
+    /// that keeps them.
+    fn train_step_with_updates(
+        &mut self,
+        input: Tensor<2>,
+        target: Tensor<2>,
+    ) -> Result<(StepStats, Vec<Option<Tensor<2>>>)> {
+        let stats = self.train_step(input, target)?;
+        Ok((stats, self.last_updates()))
+    }
+
     /// Feedback matrices with the forward matrices they stand in for (empty when the rule
     /// has no feedback weights of that shape).
     fn feedback_pairs(&self) -> Vec<FeedbackPair> {

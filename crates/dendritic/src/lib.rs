@@ -24,6 +24,8 @@
 
 pub mod config;
 pub mod continuous;
+#[cfg(feature = "flex")]
+pub mod cpu;
 pub mod diagnostics;
 pub mod error;
 pub mod microcircuit;

@@ -1,0 +1,493 @@
+//! One training step of the steady-state scheme on host buffers: the settling of
+//! [`steady_state`](crate::steady_state) and the rules of [`plasticity`](crate::plasticity),
+//! the same arithmetic in the same order, fused so that every plastic weight is updated in
+//! place (`w += η/B · preᵀ post`) without a ΔW buffer.
+//!
+//! The step is a chain of sections, each split by columns over the team's threads: a
+//! thread computes its columns of a layer's matrix products and then every element-wise
+//! quantity of those columns (rates, potentials, the rules' postsynaptic factors), so the
+//! threads meet once per layer and once for all updates. `tests/fast_path.rs` checks the
+//! result against the tensor code.
+
+use std::ops::Range;
+
+use super::denormals::FlushToZero;
+use super::kernels::{self, Mat, Simd};
+use super::logistic::{logistic, map};
+use super::team::Team;
+use crate::plasticity::EffectiveRates;
+
+/// A weight matrix or bias of the network: read-only unless its group learns.
+pub(crate) enum Weights<'a> {
+    Fixed(&'a [f32]),
+    Plastic(&'a mut [f32]),
+}
+
+impl Weights<'_> {
+    fn read(&self) -> &[f32] {
+        match self {
+            Self::Fixed(w) => w,
+            Self::Plastic(w) => w,
+        }
+    }
+}
+
+/// One weight layer: `w_up` (`[n_{k-1}, n_k]`) and its bias; for hidden layers also the
+/// top-down, interneuron and lateral weights (see [`HiddenLayer`](crate::HiddenLayer)).
+pub(crate) struct LayerWeights<'a> {
+    pub w_up: Weights<'a>,
+    pub b_up: Option<Weights<'a>>,
+    pub hidden: Option<HiddenWeights<'a>>,
+}
+
+pub(crate) struct HiddenWeights<'a> {
+    pub w_down: Weights<'a>,
+    pub w_ip: Weights<'a>,
+    pub b_ip: Option<Weights<'a>>,
+    pub w_pi: Weights<'a>,
+}
+
+/// The mixing factors and effective learning rates of the step.
+pub(crate) struct Coefficients {
+    pub lambda_hidden: f64,
+    pub lambda_output: f64,
+    pub lambda_interneuron: f64,
+    pub rates: EffectiveRates,
+}
+
+/// What every part of the step needs: the instruction set and the threads.
+pub(crate) struct Cx<'a> {
+    pub simd: Simd,
+    pub team: Option<&'a Team>,
+}
+
+impl Cx<'_> {
+    /// Runs `f` on column ranges that cover `0..n`, one per thread of the team when the
+    /// section's work (`work` multiply-adds) pays for the hand-off. Ranges are cut at
+    /// multiples of 32 columns so that each uses whole vector chunks.
+    fn columns(&self, n: usize, work: usize, f: &(impl Fn(Range<usize>) + Sync)) {
+        match self.team {
+            Some(team) if work >= 1 << 15 && n >= 64 => {
+                let parts = team.size();
+                let cut = |i: usize| (n * i / parts).next_multiple_of(32).min(n);
+                team.run(&|i| {
+                    let _ftz = FlushToZero::new();
+                    f(cut(i)..cut(i + 1))
+                });
+            }
+            _ => f(0..n),
+        }
+    }
+
+    /// Runs every closure of `parts` (each with its share index and the number of shares),
+    /// one share per thread.
+    fn shares(&self, f: &(impl Fn(usize, usize) + Sync)) {
+        match self.team {
+            Some(team) => {
+                let parts = team.size();
+                team.run(&|i| {
+                    let _ftz = FlushToZero::new();
+                    f(i, parts)
+                });
+            }
+            None => f(0, 1),
+        }
+    }
+}
+
+/// An `[m, n]` buffer of the step, written by the team, each thread in its own columns.
+struct Grid {
+    data: Vec<f32>,
+    n: usize,
+}
+
+impl Grid {
+    fn new(m: usize, n: usize) -> Self {
+        Self {
+            data: vec![0.0; m * n],
+            n,
+        }
+    }
+
+    fn mat(&mut self) -> Mat {
+        Mat::new(&mut self.data, self.n)
+    }
+}
+
+/// Row `r`, columns `cols`, of a grid behind `mat`.
+///
+/// # Safety
+/// In bounds, and during the section no other thread touches these columns and nothing else
+/// borrows this part.
+unsafe fn part<'a>(mat: Mat, r: usize, cols: &Range<usize>) -> &'a mut [f32] {
+    // SAFETY: forwarded to the caller.
+    unsafe { std::slice::from_raw_parts_mut(mat.ptr.add(r * mat.ld + cols.start), cols.len()) }
+}
+
+/// Columns `cols` of `a · w` (`a`: `[m, depth]`, `w`: `[depth, n]`) into `out`.
+fn product(cx: &Cx, out: Mat, a: &[f32], m: usize, w: &[f32], n: usize, cols: &Range<usize>) {
+    let depth = a.len() / m;
+    // SAFETY: `out` is m × n, `a` m × depth, `w` depth × n; the columns are this thread's.
+    unsafe {
+        kernels::matmul(
+            cx.simd,
+            out,
+            Mat::read(a, depth),
+            Mat::read(w, n),
+            m,
+            depth,
+            cols.clone(),
+        )
+    }
+}
+
+/// Adds the bias to columns `cols` of every row of `out`.
+fn add_bias(out: Mat, m: usize, b: Option<&Weights>, cols: &Range<usize>) {
+    if let Some(b) = b {
+        let b = &b.read()[cols.clone()];
+        for r in 0..m {
+            // SAFETY: this thread's columns.
+            let row = unsafe { part(out, r, cols) };
+            row.iter_mut().zip(b).for_each(|(v, b)| *v += b);
+        }
+    }
+}
+
+/// `[m, k]` → `[k, m]`.
+fn transpose(a: &[f32], m: usize) -> Vec<f32> {
+    let k = a.len() / m;
+    let mut out = vec![0.0f32; a.len()];
+    for i in 0..m {
+        for j in 0..k {
+            out[j * m + i] = a[i * k + j];
+        }
+    }
+    out
+}
+
+/// A rule's postsynaptic factor, already scaled by `η / B`, and its presynaptic rates.
+struct Rule<'a> {
+    post: Grid,
+    pre: &'a [f32],
+}
+
+/// One step on a batch of `m` inputs `[m, n_0]` with somatic targets `[m, n_N]`: settle
+/// (section 3.4), Eqs. 7-10 with the given rates, applied in place. `layers` holds layers
+/// `1..=N`, `sizes` is `[n_0, .., n_N]`. Returns the feed-forward output potential `v_B,N`.
+pub(crate) fn train_step(
+    cx: &Cx,
+    sizes: &[usize],
+    layers: &mut [LayerWeights],
+    c: &Coefficients,
+    input: &[f32],
+    u_target: &[f32],
+    m: usize,
+) -> Vec<f32> {
+    let _ftz = FlushToZero::new();
+    let simd = cx.simd;
+    let hidden = layers.len() - 1;
+    let width = |k: usize| sizes[k + 1];
+    let (l_k, l_n, l_i) = (
+        c.lambda_hidden as f32,
+        c.lambda_output as f32,
+        c.lambda_interneuron as f32,
+    );
+    let scale = |eta: f64| (eta / m as f64) as f32;
+
+    // Step 1: bottom-up pass, u_k = v_B,k (rates φ(v_B,k)) and u_I,k = v_I,k. Layer k's
+    // section computes its basal potentials and the dendrites of the interneurons below it
+    // (both read the rates of layer k-1).
+    let mut basal: Vec<Grid> = Vec::with_capacity(hidden + 1);
+    let mut forward_rate: Vec<Grid> = Vec::with_capacity(hidden);
+    let mut interneuron_dendrite: Vec<Grid> = Vec::with_capacity(hidden);
+    for k in 0..=hidden {
+        let n = width(k);
+        let pre: &[f32] = if k == 0 {
+            input
+        } else {
+            &forward_rate[k - 1].data
+        };
+        let (mut v_b, mut rate, mut v_i) = (Grid::new(m, n), Grid::new(m, n), Grid::new(m, n));
+        let (v_b_out, rate_out, v_i_out) = (v_b.mat(), rate.mat(), v_i.mat());
+        let below = k
+            .checked_sub(1)
+            .map(|j| layers[j].hidden.as_ref().expect("hidden"));
+        let layer = &layers[k];
+        let depth = pre.len() / m;
+        let work = m * depth * n * (1 + below.is_some() as usize);
+        cx.columns(n, work, &|cols| {
+            product(cx, v_b_out, pre, m, layer.w_up.read(), n, &cols);
+            add_bias(v_b_out, m, layer.b_up.as_ref(), &cols);
+            if k < hidden {
+                for r in 0..m {
+                    // SAFETY: this thread's columns of two distinct grids.
+                    let (v, out) = unsafe { (part(v_b_out, r, &cols), part(rate_out, r, &cols)) };
+                    map(simd, out, |j| logistic(v[j]));
+                }
+            }
+            if let Some(h) = below {
+                product(cx, v_i_out, pre, m, h.w_ip.read(), n, &cols);
+                add_bias(v_i_out, m, h.b_ip.as_ref(), &cols);
+            }
+        });
+        if k > 0 {
+            interneuron_dendrite.push(v_i);
+        }
+        if k < hidden {
+            forward_rate.push(rate);
+        }
+        basal.push(v_b);
+    }
+
+    // Step 2: nudge the output, v + λ_N (u_trgt - v), and its rule (Eq. 7 with v̂_B = v_B,N).
+    let n_out = width(hidden);
+    let v_out = &basal[hidden].data;
+    let mut u_out = vec![0.0f32; v_out.len()];
+    map(simd, &mut u_out, |i| {
+        v_out[i] + (u_target[i] - v_out[i]) * l_n
+    });
+    let mut r_out = vec![0.0f32; v_out.len()];
+    map(simd, &mut r_out, |i| logistic(u_out[i]));
+    let eta = c.rates.up[hidden];
+    let mut rules: Vec<Option<Rule>> = Vec::new();
+    let output_rule = (eta != 0.0).then(|| {
+        let mut post = Grid::new(m, n_out);
+        let s = scale(eta);
+        map(simd, &mut post.data, |i| {
+            (r_out[i] - logistic(v_out[i])) * s
+        });
+        post
+    });
+
+    // Step 3: top-down pass. Layer k's section settles its interneurons' partners above
+    // first: the interneurons of layer k (width n_{k+1}) are nudged by u_{k+1}, so the
+    // section of layer k+1 (or the output step) computes them; here the top hidden layer's
+    // interneurons are settled from the output.
+    let top = hidden - 1;
+    let v_i_top = &interneuron_dendrite[top].data;
+    let mut u_i_top = vec![0.0f32; v_i_top.len()];
+    map(simd, &mut u_i_top, |j| {
+        v_i_top[j] + (u_out[j] - v_i_top[j]) * l_i
+    });
+    let mut r_i_top = Grid::new(m, n_out);
+    map(simd, &mut r_i_top.data, |j| logistic(u_i_top[j]));
+    let eta_ip_top = c.rates.ip[top];
+    let mut ip_rules: Vec<Option<Grid>> = (0..hidden).map(|_| None).collect();
+    ip_rules[top] = (eta_ip_top != 0.0).then(|| {
+        let mut post = Grid::new(m, n_out);
+        let (s, r_i) = (scale(eta_ip_top), &r_i_top.data);
+        map(simd, &mut post.data, |j| {
+            (r_i[j] - logistic(v_i_top[j])) * s
+        });
+        post
+    });
+
+    struct Settled {
+        rate: Grid,
+        interneuron_rate: Grid,
+        up: Option<Grid>,
+        pi: Option<Grid>,
+        down: Option<Grid>,
+    }
+    let mut settled: Vec<Option<Settled>> = (0..hidden).map(|_| None).collect();
+    let mut above_rate = Grid {
+        data: r_out,
+        n: n_out,
+    };
+    let mut above_soma = u_out;
+    let mut interneuron_rate = r_i_top;
+    for k in (0..hidden).rev() {
+        let n = width(k);
+        let h = layers[k].hidden.as_ref().expect("hidden layer");
+        let (eta_up, eta_pi, eta_down) = (c.rates.up[k], c.rates.pi[k], c.rates.down[k]);
+        let eta_ip_below = k.checked_sub(1).map_or(0.0, |j| c.rates.ip[j]);
+        let mut grids: Vec<Grid> = (0..10).map(|_| Grid::new(m, n)).collect();
+        let g: Vec<Mat> = grids.iter_mut().map(Grid::mat).collect();
+        let [top_down, lateral, apical, soma, rate] = [g[0], g[1], g[2], g[3], g[4]];
+        let [post_up, post_pi, post_down, r_i_below, post_ip] = [g[5], g[6], g[7], g[8], g[9]];
+        let v_b = Mat::read(&basal[k].data, n);
+        let v_i_below = (k > 0).then(|| Mat::read(&interneuron_dendrite[k - 1].data, n));
+        let (r_above, r_i) = (&above_rate.data, &interneuron_rate.data);
+        let depth = r_above.len() / m;
+        cx.columns(n, 2 * m * depth * n, &|cols| {
+            product(cx, top_down, r_above, m, h.w_down.read(), n, &cols);
+            product(cx, lateral, r_i, m, h.w_pi.read(), n, &cols);
+            for r in 0..m {
+                // SAFETY: this thread's columns; each grid is borrowed once.
+                let (td, lat, v_a, vb, u, rate) = unsafe {
+                    (
+                        part(top_down, r, &cols),
+                        part(lateral, r, &cols),
+                        part(apical, r, &cols),
+                        part(v_b, r, &cols),
+                        part(soma, r, &cols),
+                        part(rate, r, &cols),
+                    )
+                };
+                // Eq. 4, then u_k = (1-λ_k) v_B,k + λ_k v_A,k.
+                map(simd, v_a, |j| td[j] + lat[j]);
+                map(simd, u, |j| vb[j] * (1.0 - l_k) + v_a[j] * l_k);
+                map(simd, rate, |j| logistic(u[j]));
+                if eta_up != 0.0 {
+                    // Eq. 7: φ(u_k) - φ(v̂_B,k), v̂_B,k = (1-λ_k) v_B,k.
+                    let (post, s) = (unsafe { part(post_up, r, &cols) }, scale(eta_up));
+                    map(simd, post, |j| {
+                        (rate[j] - logistic(vb[j] * (1.0 - l_k))) * s
+                    });
+                }
+                if eta_pi != 0.0 {
+                    // Eq. 9: 0 - v_A,k.
+                    let (post, s) = (unsafe { part(post_pi, r, &cols) }, scale(eta_pi));
+                    map(simd, post, |j| -v_a[j] * s);
+                }
+                if eta_down != 0.0 {
+                    // Eq. 10: φ(u_k) - φ(W_down_k r_{k+1}).
+                    let (post, s) = (unsafe { part(post_down, r, &cols) }, scale(eta_down));
+                    map(simd, post, |j| (rate[j] - logistic(td[j])) * s);
+                }
+                if let Some(v_i) = v_i_below {
+                    // The interneurons of layer k-1, nudged by u_k, and Eq. 8's factor.
+                    let (v_i, r_i) = unsafe { (part(v_i, r, &cols), part(r_i_below, r, &cols)) };
+                    map(simd, r_i, |j| logistic(v_i[j] + (u[j] - v_i[j]) * l_i));
+                    if eta_ip_below != 0.0 {
+                        let (post, s) = (unsafe { part(post_ip, r, &cols) }, scale(eta_ip_below));
+                        map(simd, post, |j| (r_i[j] - logistic(v_i[j])) * s);
+                    }
+                }
+            }
+        });
+        let [
+            _,
+            _,
+            _,
+            soma,
+            rate,
+            post_up,
+            post_pi,
+            post_down,
+            r_i_below,
+            post_ip,
+        ]: [Grid; 10] = grids
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("ten grids"));
+        if k > 0 && eta_ip_below != 0.0 {
+            ip_rules[k - 1] = Some(post_ip);
+        }
+        let r_i_this = std::mem::replace(&mut interneuron_rate, r_i_below);
+        let rate_above = std::mem::replace(&mut above_rate, rate);
+        above_soma = soma.data;
+        settled[k] = Some(Settled {
+            rate: rate_above,
+            interneuron_rate: r_i_this,
+            up: (eta_up != 0.0).then_some(post_up),
+            pi: (eta_pi != 0.0).then_some(post_pi),
+            down: (eta_down != 0.0).then_some(post_down),
+        });
+    }
+    let _ = above_soma;
+
+    // Step 4: apply every rule in place, all in one section: each thread adds its columns
+    // of every plastic matrix (Eq. 6's batch-summed outer products) and bias.
+    let mut targets: Vec<(Mat, Option<Mat>, usize)> = Vec::new();
+    for (k, layer) in layers.iter_mut().enumerate() {
+        let n = width(k);
+        let post = if k == hidden {
+            output_rule.as_ref()
+        } else {
+            settled[k].as_ref().and_then(|s| s.up.as_ref())
+        };
+        let pre: &[f32] = if k == 0 {
+            input
+        } else {
+            &forward_rate[k - 1].data
+        };
+        if let (Some(post), Weights::Plastic(w)) = (post, &mut layer.w_up) {
+            let bias = match &mut layer.b_up {
+                Some(Weights::Plastic(b)) => Some(Mat::new(b, n)),
+                _ => None,
+            };
+            targets.push((Mat::new(w, n), bias, rules.len()));
+            rules.push(Some(Rule {
+                post: Grid {
+                    data: post.data.clone(),
+                    n,
+                },
+                pre,
+            }));
+        }
+        if k < hidden {
+            let s = settled[k].as_ref().expect("settled above");
+            let h = layer.hidden.as_mut().expect("hidden layer");
+            let n_above = width(k + 1);
+            if let (Some(post), Weights::Plastic(w)) = (ip_rules[k].take(), &mut h.w_ip) {
+                let bias = match &mut h.b_ip {
+                    Some(Weights::Plastic(b)) => Some(Mat::new(b, n_above)),
+                    _ => None,
+                };
+                targets.push((Mat::new(w, n_above), bias, rules.len()));
+                rules.push(Some(Rule {
+                    post,
+                    pre: &forward_rate[k].data,
+                }));
+            }
+            if let (Some(post), Weights::Plastic(w)) = (&s.pi, &mut h.w_pi) {
+                targets.push((Mat::new(w, n), None, rules.len()));
+                rules.push(Some(Rule {
+                    post: Grid {
+                        data: post.data.clone(),
+                        n,
+                    },
+                    pre: &s.interneuron_rate.data,
+                }));
+            }
+            if let (Some(post), Weights::Plastic(w)) = (&s.down, &mut h.w_down) {
+                targets.push((Mat::new(w, n), None, rules.len()));
+                rules.push(Some(Rule {
+                    post: Grid {
+                        data: post.data.clone(),
+                        n,
+                    },
+                    pre: &s.rate.data,
+                }));
+            }
+        }
+    }
+    let rules: Vec<(Rule, Vec<f32>)> = rules
+        .into_iter()
+        .flatten()
+        .map(|rule| {
+            let pre_t = transpose(rule.pre, m);
+            (rule, pre_t)
+        })
+        .collect();
+    cx.shares(&|share, shares| {
+        for &(w, bias, i) in &targets {
+            let (rule, pre_t) = &rules[i];
+            let n = rule.post.n;
+            let depth = rule.pre.len() / m;
+            // Narrow matrices go to the first thread whole.
+            let cols = if n >= 64 {
+                let cut = |i: usize| (n * i / shares).next_multiple_of(32).min(n);
+                cut(share)..cut(share + 1)
+            } else if share == 0 {
+                0..n
+            } else {
+                continue;
+            };
+            let post = Mat::read(&rule.post.data, n);
+            // SAFETY: `w` is depth × n, `pre_t` depth × m, `post` m × n; the columns are
+            // this thread's.
+            unsafe { kernels::add_outer(cx.simd, w, pre_t, post, m, depth, cols.clone()) };
+            if let Some(b) = bias {
+                // SAFETY: the bias is one row of n; these columns are this thread's.
+                let b = unsafe { part(b, 0, &cols) };
+                for row in rule.post.data.chunks_exact(n) {
+                    b.iter_mut()
+                        .zip(&row[cols.clone()])
+                        .for_each(|(b, p)| *b += p);
+                }
+            }
+        }
+    });
+    basal.pop().expect("output layer").data
+}
