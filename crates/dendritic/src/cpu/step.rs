@@ -101,12 +101,23 @@ struct Grid {
     n: usize,
 }
 
+thread_local! {
+    /// Buffers of earlier steps, reused so that a step allocates nothing: fresh allocations
+    /// of this size are returned to the OS by the allocator and page-faulted (and zeroed)
+    /// back in on the next step.
+    static POOL: std::cell::RefCell<Vec<Vec<f32>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 impl Grid {
     fn new(m: usize, n: usize) -> Self {
-        Self {
-            data: vec![0.0; m * n],
-            n,
-        }
+        let mut data = POOL.with_borrow_mut(Vec::pop).unwrap_or_default();
+        data.clear();
+        data.resize(m * n, 0.0);
+        Self { data, n }
+    }
+
+    fn from_vec(data: Vec<f32>, n: usize) -> Self {
+        Self { data, n }
     }
 
     fn mat(&mut self) -> Mat {
@@ -153,6 +164,15 @@ fn add_bias(out: Mat, m: usize, b: Option<&Weights>, cols: &Range<usize>) {
     }
 }
 
+impl Drop for Grid {
+    fn drop(&mut self) {
+        let data = std::mem::take(&mut self.data);
+        if data.capacity() > 0 {
+            POOL.with_borrow_mut(|pool| pool.push(data));
+        }
+    }
+}
+
 /// `[m, k]` → `[k, m]`.
 fn transpose(a: &[f32], m: usize) -> Vec<f32> {
     let k = a.len() / m;
@@ -167,7 +187,8 @@ fn transpose(a: &[f32], m: usize) -> Vec<f32> {
 
 /// A rule's postsynaptic factor, already scaled by `η / B`, and its presynaptic rates.
 struct Rule<'a> {
-    post: Grid,
+    post: &'a [f32],
+    n: usize,
     pre: &'a [f32],
 }
 
@@ -249,7 +270,6 @@ pub(crate) fn train_step(
     let mut r_out = vec![0.0f32; v_out.len()];
     map(simd, &mut r_out, |i| logistic(u_out[i]));
     let eta = c.rates.up[hidden];
-    let mut rules: Vec<Option<Rule>> = Vec::new();
     let output_rule = (eta != 0.0).then(|| {
         let mut post = Grid::new(m, n_out);
         let s = scale(eta);
@@ -290,11 +310,7 @@ pub(crate) fn train_step(
         down: Option<Grid>,
     }
     let mut settled: Vec<Option<Settled>> = (0..hidden).map(|_| None).collect();
-    let mut above_rate = Grid {
-        data: r_out,
-        n: n_out,
-    };
-    let mut above_soma = u_out;
+    let mut above_rate = Grid::from_vec(r_out, n_out);
     let mut interneuron_rate = r_i_top;
     for k in (0..hidden).rev() {
         let n = width(k);
@@ -374,8 +390,9 @@ pub(crate) fn train_step(
             ip_rules[k - 1] = Some(post_ip);
         }
         let r_i_this = std::mem::replace(&mut interneuron_rate, r_i_below);
+        let _ = &u_out;
         let rate_above = std::mem::replace(&mut above_rate, rate);
-        above_soma = soma.data;
+        drop(soma);
         settled[k] = Some(Settled {
             rate: rate_above,
             interneuron_rate: r_i_this,
@@ -384,11 +401,11 @@ pub(crate) fn train_step(
             down: (eta_down != 0.0).then_some(post_down),
         });
     }
-    let _ = above_soma;
 
     // Step 4: apply every rule in place, all in one section: each thread adds its columns
     // of every plastic matrix (Eq. 6's batch-summed outer products) and bias.
     let mut targets: Vec<(Mat, Option<Mat>, usize)> = Vec::new();
+    let mut rules: Vec<Rule> = Vec::new();
     for (k, layer) in layers.iter_mut().enumerate() {
         let n = width(k);
         let post = if k == hidden {
@@ -407,54 +424,48 @@ pub(crate) fn train_step(
                 _ => None,
             };
             targets.push((Mat::new(w, n), bias, rules.len()));
-            rules.push(Some(Rule {
-                post: Grid {
-                    data: post.data.clone(),
-                    n,
-                },
+            rules.push(Rule {
+                post: &post.data,
+                n,
                 pre,
-            }));
+            });
         }
         if k < hidden {
             let s = settled[k].as_ref().expect("settled above");
             let h = layer.hidden.as_mut().expect("hidden layer");
             let n_above = width(k + 1);
-            if let (Some(post), Weights::Plastic(w)) = (ip_rules[k].take(), &mut h.w_ip) {
+            if let (Some(post), Weights::Plastic(w)) = (&ip_rules[k], &mut h.w_ip) {
                 let bias = match &mut h.b_ip {
                     Some(Weights::Plastic(b)) => Some(Mat::new(b, n_above)),
                     _ => None,
                 };
                 targets.push((Mat::new(w, n_above), bias, rules.len()));
-                rules.push(Some(Rule {
-                    post,
+                rules.push(Rule {
+                    post: &post.data,
+                    n: n_above,
                     pre: &forward_rate[k].data,
-                }));
+                });
             }
             if let (Some(post), Weights::Plastic(w)) = (&s.pi, &mut h.w_pi) {
                 targets.push((Mat::new(w, n), None, rules.len()));
-                rules.push(Some(Rule {
-                    post: Grid {
-                        data: post.data.clone(),
-                        n,
-                    },
+                rules.push(Rule {
+                    post: &post.data,
+                    n,
                     pre: &s.interneuron_rate.data,
-                }));
+                });
             }
             if let (Some(post), Weights::Plastic(w)) = (&s.down, &mut h.w_down) {
                 targets.push((Mat::new(w, n), None, rules.len()));
-                rules.push(Some(Rule {
-                    post: Grid {
-                        data: post.data.clone(),
-                        n,
-                    },
+                rules.push(Rule {
+                    post: &post.data,
+                    n,
                     pre: &s.rate.data,
-                }));
+                });
             }
         }
     }
     let rules: Vec<(Rule, Vec<f32>)> = rules
         .into_iter()
-        .flatten()
         .map(|rule| {
             let pre_t = transpose(rule.pre, m);
             (rule, pre_t)
@@ -463,7 +474,7 @@ pub(crate) fn train_step(
     cx.shares(&|share, shares| {
         for &(w, bias, i) in &targets {
             let (rule, pre_t) = &rules[i];
-            let n = rule.post.n;
+            let n = rule.n;
             let depth = rule.pre.len() / m;
             // Narrow matrices go to the first thread whole.
             let cols = if n >= 64 {
@@ -474,14 +485,14 @@ pub(crate) fn train_step(
             } else {
                 continue;
             };
-            let post = Mat::read(&rule.post.data, n);
+            let post = Mat::read(rule.post, n);
             // SAFETY: `w` is depth × n, `pre_t` depth × m, `post` m × n; the columns are
             // this thread's.
             unsafe { kernels::add_outer(cx.simd, w, pre_t, post, m, depth, cols.clone()) };
             if let Some(b) = bias {
                 // SAFETY: the bias is one row of n; these columns are this thread's.
                 let b = unsafe { part(b, 0, &cols) };
-                for row in rule.post.data.chunks_exact(n) {
+                for row in rule.post.chunks_exact(n) {
                     b.iter_mut()
                         .zip(&row[cols.clone()])
                         .for_each(|(b, p)| *b += p);
@@ -489,5 +500,6 @@ pub(crate) fn train_step(
             }
         }
     });
-    basal.pop().expect("output layer").data
+    let mut output = basal.pop().expect("output layer");
+    std::mem::take(&mut output.data)
 }

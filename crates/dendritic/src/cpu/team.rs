@@ -17,7 +17,7 @@ use std::thread::{self, Thread};
 use super::denormals::FlushToZero;
 
 /// Spin iterations before an idle helper parks (roughly 50-100 µs).
-const SPINS: u32 = 50_000;
+const SPINS: u32 = 200_000;
 
 type Job = dyn Fn(usize) + Sync;
 
