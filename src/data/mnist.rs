@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{DType, Device, Int, Tensor, TensorData};
 use dendritic::Precision;
 use dendritic::random::upload;
 use rand::SeedableRng;
@@ -54,12 +54,18 @@ impl Split {
     /// Uploads the split once: images `[len, dim]` and labels `[len]`.
     pub fn to_device(&self, device: &Device, precision: Precision) -> DeviceSplit {
         let n = self.len();
-        let images = upload(
-            self.images.iter().map(|&v| v as f64).collect(),
-            [n, self.dim],
-            device,
-            precision,
-        );
+        let images = match precision {
+            Precision::F32 => Tensor::from_data(
+                TensorData::new(self.images.clone(), [n, self.dim]),
+                (device, DType::F32),
+            ),
+            Precision::F64 => upload(
+                self.images.iter().map(|&v| v as f64).collect(),
+                [n, self.dim],
+                device,
+                precision,
+            ),
+        };
         let labels = Tensor::from_data(
             TensorData::new(self.labels.iter().map(|&l| l as i64).collect(), [n]),
             device,
@@ -69,6 +75,21 @@ impl Split {
 
     /// One-hot target rates `[len, classes]`: `high` for the label, `low` elsewhere
     /// (the paper uses 0.1 / 0.8).
+    /// Moves the split to `device` in f32; the image buffer becomes the tensor's storage on
+    /// CPU backends (no copy, so the data set is held once).
+    pub fn into_device(self, device: &Device) -> DeviceSplit {
+        let n = self.len();
+        let labels = Tensor::from_data(
+            TensorData::new(self.labels.iter().map(|&l| l as i64).collect(), [n]),
+            device,
+        );
+        let images = Tensor::from_data(
+            TensorData::new(self.images, [n, self.dim]),
+            (device, DType::F32),
+        );
+        DeviceSplit { images, labels }
+    }
+
     pub fn target_rates(
         &self,
         classes: usize,
@@ -186,10 +207,18 @@ impl Dataset {
                 full.len()
             )));
         }
+        // Split the training file in place (only the validation tail is copied).
         let cut = full.len() - validation;
+        let mut train = full;
+        let validation = Split {
+            images: train.images.split_off(cut * train.dim),
+            labels: train.labels.split_off(cut),
+            dim: train.dim,
+        };
+        train.images.shrink_to_fit();
         Ok(Self {
-            train: full.slice(0..cut),
-            validation: full.slice(cut..full.len()),
+            train,
+            validation,
             test,
             classes: 10,
         })

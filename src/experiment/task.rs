@@ -122,20 +122,23 @@ pub fn load_task(
             Some(n) => data.train.limit(n),
             None => data.train,
         };
-        let upload_split = |split: &Split| {
-            let on_device = split.to_device(device, Precision::F32);
+        // Each split moves to the device (held once, not copied).
+        let classes = data.classes;
+        let upload_split = |split: Split| {
+            let targets = split.target_rates(classes, low, high, device, Precision::F32);
+            let on_device = split.into_device(device);
             DeviceData {
                 inputs: on_device.images,
-                targets: split.target_rates(data.classes, low, high, device, Precision::F32),
+                targets,
                 labels: Some(on_device.labels),
             }
         };
         Ok(TaskData {
             inputs: train.dim,
-            outputs: data.classes,
-            train: upload_split(&train),
-            validation: upload_split(&data.validation),
-            test: upload_split(&data.test),
+            outputs: classes,
+            train: upload_split(train),
+            validation: upload_split(data.validation),
+            test: upload_split(data.test),
             classification: true,
         })
     };
