@@ -86,8 +86,14 @@ fn main() {
     let step_bytes = bytes_per_step();
     let compute = STEPS * step_flop / flops;
     let memory = STEPS * step_bytes / bytes;
-    println!("flex f32 matmul rate (1024³, best of 8): {:.0} GFLOP/s", flops / 1e9);
-    println!("cache bandwidth (16 MB read+write sweep): {:.0} GB/s", bytes / 1e9);
+    println!(
+        "flex f32 matmul rate (1024³, best of 8): {:.0} GFLOP/s",
+        flops / 1e9
+    );
+    println!(
+        "cache bandwidth (16 MB read+write sweep): {:.0} GB/s",
+        bytes / 1e9
+    );
     println!(
         "epoch needs {:.0} GFLOP and moves {:.0} GB: {compute:.2} s of compute, {memory:.2} s of traffic",
         STEPS * step_flop / 1e9,

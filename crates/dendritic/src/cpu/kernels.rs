@@ -80,11 +80,12 @@ impl Mat {
     }
 }
 
-/// `dst[i, j] = Σ_k a[i, k] w[k, j]` for rows `i < m`, columns
-/// `j ∈ cols`, `k < depth`.
+/// `dst[i, j] = Σ_k a[i, k] w[k, j]` for rows `i < m`, columns `j ∈ cols`, and `k` over
+/// `rows` (ascending): weight rows left out must be those whose `a[.., k]` is all zero, as for
+/// the blank pixels of an input batch, whose products need not be read.
 ///
 /// # Safety
-/// `dst` must hold `m` rows and `a` `m` rows of `depth` columns; `w` `depth` rows; every column
+/// `dst` must hold `m` rows, `a` `m` rows with every column in `rows`, `w` every row in `rows`; every column
 /// in `cols` must be in bounds of `dst` and `w`; no other thread may touch `dst[.., cols]`.
 pub(crate) unsafe fn matmul(
     simd: Simd,
@@ -92,22 +93,23 @@ pub(crate) unsafe fn matmul(
     a: Mat,
     w: Mat,
     m: usize,
-    depth: usize,
+    rows: &[u32],
     cols: Range<usize>,
 ) {
     // SAFETY: forwarded; the target features were detected at run time.
     unsafe {
         match simd {
             #[cfg(target_arch = "x86_64")]
-            Simd::Avx512 => matmul_avx512(dst, a, w, m, depth, cols),
+            Simd::Avx512 => matmul_avx512(dst, a, w, m, rows, cols),
             #[cfg(target_arch = "x86_64")]
-            Simd::Avx2 => matmul_avx2(dst, a, w, m, depth, cols),
-            _ => matmul_impl::<8>(dst, a, w, m, depth, cols),
+            Simd::Avx2 => matmul_avx2(dst, a, w, m, rows, cols),
+            _ => matmul_impl::<8>(dst, a, w, m, rows, cols),
         }
     }
 }
 
-/// `w[k, j] += Σ_i pre_t[k, i] post[i, j]` for `k < depth`, `j ∈ cols`, `i < m`: the outer
+/// `w[k, j] += Σ_i pre_t[k, i] post[i, j]` for `k` in `rows` (ascending; the rows left out
+/// must have an all-zero `pre_t[k, ..]`), `j ∈ cols`, `i < m`: the outer
 /// products of `m` (presynaptic, postsynaptic) pairs added into `w`. `pre_t` is the
 /// presynaptic batch transposed (`depth × m`, leading dimension `m`).
 ///
@@ -119,34 +121,37 @@ pub(crate) unsafe fn add_outer(
     pre_t: &[f32],
     post: Mat,
     m: usize,
-    depth: usize,
+    rows: &[u32],
     cols: Range<usize>,
 ) {
-    debug_assert!(pre_t.len() >= depth * m);
+    debug_assert!(
+        rows.last()
+            .is_none_or(|&k| pre_t.len() >= (k as usize + 1) * m)
+    );
     // SAFETY: forwarded; the target features were detected at run time.
     unsafe {
         match simd {
             #[cfg(target_arch = "x86_64")]
-            Simd::Avx512 => add_outer_avx512(w, pre_t, post, m, depth, cols),
+            Simd::Avx512 => add_outer_avx512(w, pre_t, post, m, rows, cols),
             #[cfg(target_arch = "x86_64")]
-            Simd::Avx2 => add_outer_avx2(w, pre_t, post, m, depth, cols),
-            _ => add_outer_impl::<8>(w, pre_t, post, m, depth, cols),
+            Simd::Avx2 => add_outer_avx2(w, pre_t, post, m, rows, cols),
+            _ => add_outer_impl::<8>(w, pre_t, post, m, rows, cols),
         }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
-unsafe fn matmul_avx512(dst: Mat, a: Mat, w: Mat, m: usize, depth: usize, cols: Range<usize>) {
+unsafe fn matmul_avx512(dst: Mat, a: Mat, w: Mat, m: usize, rows: &[u32], cols: Range<usize>) {
     // Two 16-lane vectors per row: 20 accumulators for a block of 10 rows.
-    unsafe { matmul_impl::<32>(dst, a, w, m, depth, cols) }
+    unsafe { matmul_impl::<32>(dst, a, w, m, rows, cols) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn matmul_avx2(dst: Mat, a: Mat, w: Mat, m: usize, depth: usize, cols: Range<usize>) {
+unsafe fn matmul_avx2(dst: Mat, a: Mat, w: Mat, m: usize, rows: &[u32], cols: Range<usize>) {
     // One 8-lane vector per row: 10 accumulators of the 16 registers.
-    unsafe { matmul_impl::<8>(dst, a, w, m, depth, cols) }
+    unsafe { matmul_impl::<8>(dst, a, w, m, rows, cols) }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -156,10 +161,10 @@ unsafe fn add_outer_avx512(
     pre_t: &[f32],
     post: Mat,
     m: usize,
-    depth: usize,
+    rows: &[u32],
     cols: Range<usize>,
 ) {
-    unsafe { add_outer_impl::<16>(w, pre_t, post, m, depth, cols) }
+    unsafe { add_outer_impl::<16>(w, pre_t, post, m, rows, cols) }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -169,10 +174,10 @@ unsafe fn add_outer_avx2(
     pre_t: &[f32],
     post: Mat,
     m: usize,
-    depth: usize,
+    rows: &[u32],
     cols: Range<usize>,
 ) {
-    unsafe { add_outer_impl::<8>(w, pre_t, post, m, depth, cols) }
+    unsafe { add_outer_impl::<8>(w, pre_t, post, m, rows, cols) }
 }
 
 /// Loads `width ≤ C` columns of one row into a chunk, zero-padded.
@@ -234,15 +239,18 @@ unsafe fn matmul_block<const R: usize, const C: usize>(
     dst: Mat,
     a: Mat,
     w: Mat,
-    depth: usize,
+    rows: &[u32],
     col: usize,
     width: usize,
 ) {
     let mut acc = [[0.0f32; C]; R];
     // SAFETY (whole block): row and column indices are in bounds (caller).
     unsafe {
-        for k in 0..depth {
-            prefetch::<C>(w.ptr.wrapping_add((k + PREFETCH) * w.ld + col));
+        for (i, &k) in rows.iter().enumerate() {
+            let k = k as usize;
+            if let Some(&ahead) = rows.get(i + PREFETCH) {
+                prefetch::<C>(w.ptr.add(ahead as usize * w.ld + col));
+            }
             let w_row = load::<C>(w.ptr.add(k * w.ld + col), width);
             for (r, row) in acc.iter_mut().enumerate() {
                 let s = *a.ptr.add(r * a.ld + k);
@@ -280,13 +288,13 @@ unsafe fn matmul_impl<const C: usize>(
     a: Mat,
     w: Mat,
     m: usize,
-    depth: usize,
+    rows: &[u32],
     cols: Range<usize>,
 ) {
     for (col, width) in chunks::<C>(cols) {
         let mut row = 0;
         while row < m {
-            let rows = (m - row).min(ROWS);
+            let block = (m - row).min(ROWS);
             // SAFETY: the block's rows and columns are in bounds (caller).
             unsafe {
                 let out = Mat {
@@ -298,12 +306,12 @@ unsafe fn matmul_impl<const C: usize>(
                     ld: a.ld,
                 };
                 if width > NARROW {
-                    by_rows!(rows, matmul_block, C, out, x, w, depth, col, width);
+                    by_rows!(block, matmul_block, C, out, x, w, rows, col, width);
                 } else {
-                    by_rows!(rows, matmul_block, NARROW, out, x, w, depth, col, width);
+                    by_rows!(block, matmul_block, NARROW, out, x, w, rows, col, width);
                 }
             }
-            row += rows;
+            row += block;
         }
     }
 }
@@ -323,16 +331,17 @@ fn chunks<const C: usize>(cols: Range<usize>) -> impl Iterator<Item = (usize, us
 }
 
 /// One chunk of `C` columns of `w += preᵀ post` for a block of `R ≤ ROWS` batch rows: the
-/// block's postsynaptic chunk stays in registers while the chunk walks down the rows of `w`.
-/// Each row's change is summed over the block first and added to `w` once, as `w + ΔW` would
-/// be (adding each product to `w` directly would round at `w`'s scale every time).
+/// block's postsynaptic chunk stays in registers while the chunk walks down the rows of `w`,
+/// [`UNROLL`] rows at a time (independent sums, so the FMAs do not wait on each other). Each
+/// row's change is summed over the batch first and added to `w` once, as `w + ΔW` would be
+/// (adding each product to `w` directly would round at `w`'s scale every time).
 #[inline(always)]
 unsafe fn add_outer_block<const R: usize, const C: usize>(
     w: Mat,
     pre_t: *const f32,
     m: usize,
     post: Mat,
-    depth: usize,
+    rows: &[u32],
     col: usize,
     width: usize,
 ) {
@@ -342,19 +351,53 @@ unsafe fn add_outer_block<const R: usize, const C: usize>(
         for (r, row) in p.iter_mut().enumerate() {
             *row = load::<C>(post.ptr.add(r * post.ld + col), width);
         }
-        for k in 0..depth {
-            prefetch::<C>(w.ptr.wrapping_add((k + PREFETCH) * w.ld + col));
-            let mut delta = [0.0f32; C];
-            for (r, row) in p.iter().enumerate() {
-                let s = *pre_t.add(k * m + r);
+        let mut groups = rows.chunks_exact(UNROLL);
+        for (g, group) in groups.by_ref().enumerate() {
+            let ahead = rows.get((g + 1) * UNROLL + PREFETCH).copied();
+            outer_rows::<R, C, UNROLL>(w, pre_t, m, &p, group, ahead, col, width);
+        }
+        for k in groups.remainder() {
+            outer_rows::<R, C, 1>(w, pre_t, m, &p, std::slice::from_ref(k), None, col, width);
+        }
+    }
+}
+
+/// Weight rows updated together by [`add_outer_block`].
+const UNROLL: usize = 4;
+
+/// `w[k, col..] += Σ_r pre_t[k, r] p[r]` for the `U` weight rows `k` of `ks`; `ahead` is a
+/// row to prefetch.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn outer_rows<const R: usize, const C: usize, const U: usize>(
+    w: Mat,
+    pre_t: *const f32,
+    m: usize,
+    p: &[[f32; C]; R],
+    ks: &[u32],
+    ahead: Option<u32>,
+    col: usize,
+    width: usize,
+) {
+    // SAFETY (whole block): indices are in bounds (caller).
+    unsafe {
+        if let Some(k) = ahead {
+            prefetch::<C>(w.ptr.add(k as usize * w.ld + col));
+        }
+        let mut delta = [[0.0f32; C]; U];
+        for (r, row) in p.iter().enumerate() {
+            for (d, &k) in delta.iter_mut().zip(ks) {
+                let s = *pre_t.add(k as usize * m + r);
                 for c in 0..C {
-                    delta[c] = s.mul_add(row[c], delta[c]);
+                    d[c] = s.mul_add(row[c], d[c]);
                 }
             }
-            let target = w.ptr.add(k * w.ld + col);
+        }
+        for (d, &k) in delta.iter().zip(ks) {
+            let target = w.ptr.add(k as usize * w.ld + col);
             let mut acc = load::<C>(target, width);
             for c in 0..C {
-                acc[c] += delta[c];
+                acc[c] += d[c];
             }
             store::<C>(target, &acc, width);
         }
@@ -370,19 +413,17 @@ unsafe fn add_outer_tiled<const C: usize>(
     pre_t: *const f32,
     m: usize,
     post: Mat,
-    depth: usize,
+    rows: &[u32],
     col: usize,
     width: usize,
 ) {
     let mut strip = [[0.0f32; C]; TILE];
-    let mut k0 = 0;
-    while k0 < depth {
-        let rows_of_w = (depth - k0).min(TILE);
-        let strip = &mut strip[..rows_of_w];
+    for tile in rows.chunks(TILE) {
+        let strip = &mut strip[..tile.len()];
         strip.iter_mut().for_each(|d| *d = [0.0; C]);
         let mut row = 0;
         while row < m {
-            let rows = (m - row).min(ROWS);
+            let block = (m - row).min(ROWS);
             // SAFETY: indices are in bounds (caller).
             unsafe {
                 let p = Mat {
@@ -390,24 +431,24 @@ unsafe fn add_outer_tiled<const C: usize>(
                     ld: post.ld,
                 };
                 by_rows!(
-                    rows,
+                    block,
                     strip_block,
                     C,
                     strip,
                     pre_t.add(row),
                     m,
                     p,
-                    k0,
+                    tile,
                     col,
                     width
                 );
             }
-            row += rows;
+            row += block;
         }
-        for (k, d) in strip.iter().enumerate() {
-            // SAFETY: row k0 + k < depth, columns in bounds (caller).
+        for (d, &k) in strip.iter().zip(tile) {
+            // SAFETY: row k is in bounds, columns too (caller).
             unsafe {
-                let target = w.ptr.add((k0 + k) * w.ld + col);
+                let target = w.ptr.add(k as usize * w.ld + col);
                 let mut acc = load::<C>(target, width);
                 for c in 0..C {
                     acc[c] += d[c];
@@ -415,21 +456,20 @@ unsafe fn add_outer_tiled<const C: usize>(
                 store::<C>(target, &acc, width);
             }
         }
-        k0 += rows_of_w;
     }
 }
 
 /// Weight rows per strip of batch-summed changes in [`add_outer_tiled`].
 const TILE: usize = 64;
 
-/// `strip[k] += Σ_r pre_t[k0 + k, r] post[r, col..]` for one block of `R` batch rows.
+/// `strip[i] += Σ_r pre_t[tile[i], r] post[r, col..]` for one block of `R` batch rows.
 #[inline(always)]
 unsafe fn strip_block<const R: usize, const C: usize>(
     strip: &mut [[f32; C]],
     pre_t: *const f32,
     m: usize,
     post: Mat,
-    k0: usize,
+    tile: &[u32],
     col: usize,
     width: usize,
 ) {
@@ -439,10 +479,10 @@ unsafe fn strip_block<const R: usize, const C: usize>(
         for (r, row) in p.iter_mut().enumerate() {
             *row = load::<C>(post.ptr.add(r * post.ld + col), width);
         }
-        for (k, d) in strip.iter_mut().enumerate() {
+        for (d, &k) in strip.iter_mut().zip(tile) {
             let mut delta = *d;
             for (r, row) in p.iter().enumerate() {
-                let s = *pre_t.add((k0 + k) * m + r);
+                let s = *pre_t.add(k as usize * m + r);
                 for c in 0..C {
                     delta[c] = s.mul_add(row[c], delta[c]);
                 }
@@ -458,7 +498,7 @@ unsafe fn add_outer_impl<const C: usize>(
     pre_t: &[f32],
     post: Mat,
     m: usize,
-    depth: usize,
+    rows: &[u32],
     cols: Range<usize>,
 ) {
     let pre_t = pre_t.as_ptr();
@@ -467,7 +507,7 @@ unsafe fn add_outer_impl<const C: usize>(
         unsafe {
             match (m <= ROWS, width > NARROW) {
                 (true, true) => {
-                    by_rows!(m, add_outer_block, C, w, pre_t, m, post, depth, col, width)
+                    by_rows!(m, add_outer_block, C, w, pre_t, m, post, rows, col, width)
                 }
                 (true, false) => {
                     by_rows!(
@@ -478,13 +518,13 @@ unsafe fn add_outer_impl<const C: usize>(
                         pre_t,
                         m,
                         post,
-                        depth,
+                        rows,
                         col,
                         width
                     )
                 }
-                (false, true) => add_outer_tiled::<C>(w, pre_t, m, post, depth, col, width),
-                (false, false) => add_outer_tiled::<NARROW>(w, pre_t, m, post, depth, col, width),
+                (false, true) => add_outer_tiled::<C>(w, pre_t, m, post, rows, col, width),
+                (false, false) => add_outer_tiled::<NARROW>(w, pre_t, m, post, rows, col, width),
             }
         }
     }
@@ -538,10 +578,11 @@ mod tests {
                 let want = reference(&a, &w, m, k, n);
                 // Two column ranges, as two threads would split them.
                 let mid = n / 2;
+                let all: Vec<u32> = (0..k as u32).collect();
                 unsafe {
                     let d = Mat::new(&mut dst, n);
-                    matmul(simd, d, Mat::read(&a, k), Mat::read(&w, n), m, k, 0..mid);
-                    matmul(simd, d, Mat::read(&a, k), Mat::read(&w, n), m, k, mid..n);
+                    matmul(simd, d, Mat::read(&a, k), Mat::read(&w, n), m, &all, 0..mid);
+                    matmul(simd, d, Mat::read(&a, k), Mat::read(&w, n), m, &all, mid..n);
                 }
                 for i in 0..m {
                     for j in 0..n {
@@ -553,6 +594,43 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn skipping_all_zero_presynaptic_rows_changes_nothing() {
+        for simd in levels() {
+            let (m, k, n) = (10, 40, 70);
+            let mut a = data(m * k, 7);
+            // Columns 3, 4, 17 and 30..40 of the batch are blank (like an image's border).
+            let blank = |l: usize| l == 3 || l == 4 || l == 17 || l >= 30;
+            for i in 0..m {
+                (0..k)
+                    .filter(|&l| blank(l))
+                    .for_each(|l| a[i * k + l] = 0.0);
+            }
+            let all: Vec<u32> = (0..k as u32).collect();
+            let some: Vec<u32> = (0..k as u32).filter(|&l| !blank(l as usize)).collect();
+            let w = data(k * n, 8);
+            let (mut dense, mut sparse) = (vec![0.0; m * n], vec![0.0; m * n]);
+            let mut pre_t = vec![0.0; k * m];
+            for i in 0..m {
+                for l in 0..k {
+                    pre_t[l * m + i] = a[i * k + l];
+                }
+            }
+            let post = data(m * n, 9);
+            let (mut w_dense, mut w_sparse) = (w.clone(), w.clone());
+            unsafe {
+                let (a, wm) = (Mat::read(&a, k), Mat::read(&w, n));
+                matmul(simd, Mat::new(&mut dense, n), a, wm, m, &all, 0..n);
+                matmul(simd, Mat::new(&mut sparse, n), a, wm, m, &some, 0..n);
+                let p = Mat::read(&post, n);
+                add_outer(simd, Mat::new(&mut w_dense, n), &pre_t, p, m, &all, 0..n);
+                add_outer(simd, Mat::new(&mut w_sparse, n), &pre_t, p, m, &some, 0..n);
+            }
+            assert_eq!(dense, sparse, "{simd:?}");
+            assert_eq!(w_dense, w_sparse, "{simd:?}");
         }
     }
 
@@ -575,16 +653,12 @@ mod tests {
                         pre_t[l * m + i] = pre[i * k + l];
                     }
                 }
+                let all: Vec<u32> = (0..k as u32).collect();
+                let mid = n / 2;
                 unsafe {
-                    add_outer(
-                        simd,
-                        Mat::new(&mut w, n),
-                        &pre_t,
-                        Mat::read(&post, n),
-                        m,
-                        k,
-                        0..n,
-                    );
+                    let target = Mat::new(&mut w, n);
+                    add_outer(simd, target, &pre_t, Mat::read(&post, n), m, &all, 0..mid);
+                    add_outer(simd, target, &pre_t, Mat::read(&post, n), m, &all, mid..n);
                 }
                 for l in 0..k {
                     for j in 0..n {

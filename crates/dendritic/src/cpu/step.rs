@@ -135,18 +135,47 @@ unsafe fn part<'a>(mat: Mat, r: usize, cols: &Range<usize>) -> &'a mut [f32] {
     unsafe { std::slice::from_raw_parts_mut(mat.ptr.add(r * mat.ld + cols.start), cols.len()) }
 }
 
+/// Presynaptic rates `[m, depth]` with the indices of the rows of a weight matrix they reach:
+/// the columns of `a` that are not all zero (an input batch's blank pixels reach nothing).
+struct Pre<'a> {
+    a: &'a [f32],
+    rows: Vec<u32>,
+}
+
+impl<'a> Pre<'a> {
+    /// Every row (rates of a logistic unit are never exactly zero).
+    fn dense(a: &'a [f32], m: usize) -> Self {
+        Self {
+            a,
+            rows: (0..(a.len() / m) as u32).collect(),
+        }
+    }
+
+    /// Only the rows whose presynaptic column has a non-zero entry: exactly the same sums,
+    /// as the products left out are zero.
+    fn sparse(a: &'a [f32], m: usize) -> Self {
+        let depth = a.len() / m;
+        let rows = (0..depth)
+            .filter(|&k| (0..m).any(|r| a[r * depth + k] != 0.0))
+            .map(|k| k as u32)
+            .collect();
+        Self { a, rows }
+    }
+}
+
 /// Columns `cols` of `a · w` (`a`: `[m, depth]`, `w`: `[depth, n]`) into `out`.
-fn product(cx: &Cx, out: Mat, a: &[f32], m: usize, w: &[f32], n: usize, cols: &Range<usize>) {
-    let depth = a.len() / m;
-    // SAFETY: `out` is m × n, `a` m × depth, `w` depth × n; the columns are this thread's.
+fn product(cx: &Cx, out: Mat, pre: &Pre, m: usize, w: &[f32], n: usize, cols: &Range<usize>) {
+    let depth = pre.a.len() / m;
+    // SAFETY: `out` is m × n, `a` m × depth, `w` depth × n, rows < depth; the columns are
+    // this thread's.
     unsafe {
         kernels::matmul(
             cx.simd,
             out,
-            Mat::read(a, depth),
+            Mat::read(pre.a, depth),
             Mat::read(w, n),
             m,
-            depth,
+            &pre.rows,
             cols.clone(),
         )
     }
@@ -221,12 +250,17 @@ pub(crate) fn train_step(
     let mut basal: Vec<Grid> = Vec::with_capacity(hidden + 1);
     let mut forward_rate: Vec<Grid> = Vec::with_capacity(hidden);
     let mut interneuron_dendrite: Vec<Grid> = Vec::with_capacity(hidden);
+    // The input's blank pixels (all-zero columns of the batch) reach no weight row: the first
+    // layer's product and update visit only the rows of pixels that are lit somewhere.
+    let input_rows = Pre::sparse(input, m);
     for k in 0..=hidden {
         let n = width(k);
-        let pre: &[f32] = if k == 0 {
-            input
+        let dense;
+        let pre: &Pre = if k == 0 {
+            &input_rows
         } else {
-            &forward_rate[k - 1].data
+            dense = Pre::dense(&forward_rate[k - 1].data, m);
+            &dense
         };
         let (mut v_b, mut rate, mut v_i) = (Grid::new(m, n), Grid::new(m, n), Grid::new(m, n));
         let (v_b_out, rate_out, v_i_out) = (v_b.mat(), rate.mat(), v_i.mat());
@@ -234,8 +268,7 @@ pub(crate) fn train_step(
             .checked_sub(1)
             .map(|j| layers[j].hidden.as_ref().expect("hidden"));
         let layer = &layers[k];
-        let depth = pre.len() / m;
-        let work = m * depth * n * (1 + below.is_some() as usize);
+        let work = m * pre.rows.len() * n * (1 + below.is_some() as usize);
         cx.columns(n, work, &|cols| {
             product(cx, v_b_out, pre, m, layer.w_up.read(), n, &cols);
             add_bias(v_b_out, m, layer.b_up.as_ref(), &cols);
@@ -323,11 +356,13 @@ pub(crate) fn train_step(
         let [post_up, post_pi, post_down, r_i_below, post_ip] = [g[5], g[6], g[7], g[8], g[9]];
         let v_b = Mat::read(&basal[k].data, n);
         let v_i_below = (k > 0).then(|| Mat::read(&interneuron_dendrite[k - 1].data, n));
-        let (r_above, r_i) = (&above_rate.data, &interneuron_rate.data);
-        let depth = r_above.len() / m;
-        cx.columns(n, 2 * m * depth * n, &|cols| {
-            product(cx, top_down, r_above, m, h.w_down.read(), n, &cols);
-            product(cx, lateral, r_i, m, h.w_pi.read(), n, &cols);
+        let (r_above, r_i) = (
+            Pre::dense(&above_rate.data, m),
+            Pre::dense(&interneuron_rate.data, m),
+        );
+        cx.columns(n, 2 * m * r_above.rows.len() * n, &|cols| {
+            product(cx, top_down, &r_above, m, h.w_down.read(), n, &cols);
+            product(cx, lateral, &r_i, m, h.w_pi.read(), n, &cols);
             for r in 0..m {
                 // SAFETY: this thread's columns; each grid is borrowed once.
                 let (td, lat, v_a, vb, u, rate) = unsafe {
@@ -464,18 +499,22 @@ pub(crate) fn train_step(
             }
         }
     }
-    let rules: Vec<(Rule, Vec<f32>)> = rules
+    let rules: Vec<(Rule, Vec<f32>, Pre)> = rules
         .into_iter()
         .map(|rule| {
             let pre_t = transpose(rule.pre, m);
-            (rule, pre_t)
+            let rows = if std::ptr::eq(rule.pre, input) {
+                Pre::sparse(input, m)
+            } else {
+                Pre::dense(rule.pre, m)
+            };
+            (rule, pre_t, rows)
         })
         .collect();
     cx.shares(&|share, shares| {
         for &(w, bias, i) in &targets {
-            let (rule, pre_t) = &rules[i];
+            let (rule, pre_t, pre) = &rules[i];
             let n = rule.n;
-            let depth = rule.pre.len() / m;
             // Narrow matrices go to the first thread whole.
             let cols = if n >= 64 {
                 let cut = |i: usize| (n * i / shares).next_multiple_of(32).min(n);
@@ -488,7 +527,7 @@ pub(crate) fn train_step(
             let post = Mat::read(rule.post, n);
             // SAFETY: `w` is depth × n, `pre_t` depth × m, `post` m × n; the columns are
             // this thread's.
-            unsafe { kernels::add_outer(cx.simd, w, pre_t, post, m, depth, cols.clone()) };
+            unsafe { kernels::add_outer(cx.simd, w, pre_t, post, m, &pre.rows, cols.clone()) };
             if let Some(b) = bias {
                 // SAFETY: the bias is one row of n; these columns are this thread's.
                 let b = unsafe { part(b, 0, &cols) };
