@@ -1,19 +1,20 @@
-//! One training step of every learner on 784-500-500-10 at batch 10 and 100, on the default
-//! CPU backend, through the common `Learner` trait; prints each learner's time per step and
+//! One training step of every learner on 784-500-500-10 at batch 10 and 100 on MNIST batches,
+//! on the default CPU backend, through the common `Learner` trait; prints each learner's time per step and
 //! its ratio to backprop measured in the same run.
 //!
 //! ```text
 //! cargo bench --bench learners
 //! ```
 
+mod common;
+
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Device;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use dendritic::random::WeightSampler;
-use dendritic::{MicrocircuitConfig, Precision};
+use dendritic::MicrocircuitConfig;
 use microcircuits::baselines::{
     BpConfig, DendriticLearner, FeedbackConfig, FeedbackRule, Learner, NetConfig, TargetPropConfig,
     TargetRule,
@@ -51,20 +52,13 @@ fn learners(device: &Device) -> Vec<Box<dyn Learner>> {
     ]
 }
 
-fn batch(device: &Device, batch: usize) -> (Tensor<2>, Tensor<2>) {
-    let mut s = WeightSampler::new(9, device, Precision::F32);
-    let x = s.uniform([batch, SIZES[0]], 0.5).add_scalar(0.5);
-    let r = s.uniform([batch, SIZES[3]], 0.3).add_scalar(0.5);
-    (x, r)
-}
-
 fn bench(c: &mut Criterion) {
     let device = Device::default();
     // (batch, learner) -> (iterations, total time), gathered from criterion's own samples.
     let totals: RefCell<BTreeMap<(usize, String), (u64, Duration)>> = RefCell::default();
     for b in [10usize, 100] {
         let mut group = c.benchmark_group(format!("learners/batch{b}"));
-        let (x, r) = batch(&device, b);
+        let (x, r) = common::mnist_batch(&device, b);
         for mut learner in learners(&device) {
             let name = learner.name().to_string();
             group.bench_function(BenchmarkId::new(&name, b), |bench| {

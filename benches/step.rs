@@ -1,6 +1,8 @@
-//! One training step of 784-500-500-10 at batch 10 and 100: the dendritic microcircuit
-//! (steady-state dynamics, Eqs. 7-9), backprop through Burn autodiff (SGD), and the plain
-//! forward matmuls of the same sizes, on every CPU backend compiled in.
+//! One training step of 784-500-500-10 at batch 10 and 100 on real MNIST batches: the
+//! dendritic microcircuit with the `paper-mnist-dendritic` preset's settings (its fast step,
+//! `Microcircuit::learn`, and the tensor-code step, `train_step`), backprop through Burn
+//! autodiff (SGD), and the plain forward matmuls of the same sizes, on flex and ndarray.
+//! Prints the step times and the dendritic/BP ratio measured in this run.
 //!
 //! Throughput is reported in FLOP/s (criterion's "elements"), so the step numbers read as a
 //! fraction of the plain matmul's speed.
@@ -9,13 +11,18 @@
 //! cargo bench --bench step
 //! ```
 
+mod common;
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
 use burn::tensor::{Device, Tensor};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use dendritic::random::WeightSampler;
-use dendritic::{Microcircuit, MicrocircuitConfig, Precision};
+use dendritic::{Microcircuit, MicrocircuitConfig, Precision, RateScaling};
 use microcircuits::baselines::{BpConfig, Learner, NetConfig};
 
-// See examples/mnist_steady_state.rs: glibc's allocator page-faults the update buffers.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -42,61 +49,92 @@ fn bp_flops(batch: usize) -> u64 {
 }
 
 fn devices() -> Vec<(&'static str, Device)> {
-    #[allow(deprecated)]
-    let mut out = vec![("flex", Device::flex()), ("ndarray", Device::ndarray())];
-    if std::env::var_os("BENCH_ONLY_FLEX").is_some() {
-        out.truncate(1);
+    #[allow(unused_mut)]
+    let mut out = vec![("flex", Device::flex())];
+    #[cfg(feature = "ndarray")]
+    if std::env::var_os("BENCH_ONLY_FLEX").is_none() {
+        #[allow(deprecated)]
+        out.push(("ndarray", Device::ndarray()));
     }
     out
 }
 
+/// The `paper-mnist-dendritic` preset's network.
 fn net(device: &Device) -> Microcircuit {
     MicrocircuitConfig::new(SIZES.to_vec())
+        .with_lambda_hidden(Some(0.3))
+        .with_lambda_output(Some(0.9))
+        .with_lambda_interneuron(Some(0.5))
+        .with_eta_up(vec![24.0, 0.07, 0.03])
+        .with_eta_ip(vec![0.1, 0.06])
+        .with_rate_scaling(RateScaling::None)
         .with_init_scale_up(8.0)
         .with_top_down_transposed(true)
         .init(device)
         .expect("valid config")
 }
 
-fn batch(device: &Device, batch: usize) -> (Tensor<2>, Tensor<2>) {
-    let mut s = WeightSampler::new(9, device, Precision::F32);
-    let x = s.uniform([batch, SIZES[0]], 0.5).add_scalar(0.5);
-    let r = s.uniform([batch, SIZES[3]], 0.3).add_scalar(0.5);
-    (x, r)
-}
-
 fn sync(device: &Device) {
     let _ = Tensor::<1>::zeros([1], device).into_scalar::<f32>();
 }
 
+type Totals = RefCell<BTreeMap<(String, usize, String), (u64, Duration)>>;
+
+/// Times `step` through criterion and adds its samples to `totals` under `key`.
+fn timed(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    totals: &Totals,
+    key: (String, usize, String),
+    mut step: impl FnMut(),
+) {
+    group.bench_function(BenchmarkId::new(&key.2, key.1), |bench| {
+        bench.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                step();
+            }
+            let elapsed = start.elapsed();
+            let mut totals = totals.borrow_mut();
+            let entry = totals.entry(key.clone()).or_default();
+            entry.0 += iters;
+            entry.1 += elapsed;
+            elapsed
+        })
+    });
+}
+
 fn bench(c: &mut Criterion) {
+    let totals: Totals = RefCell::default();
     for (name, device) in devices() {
         for b in [10usize, 100] {
             let mut group = c.benchmark_group(format!("{name}/batch{b}"));
-            let (x, r) = batch(&device, b);
+            let (x, r) = common::mnist_batch(&device, b);
+            let key = |what: &str| (name.to_string(), b, what.to_string());
 
-            let mut net = net(&device);
-            let u_trgt = net.target_potential(r.clone());
+            let mut fast = net(&device);
+            let u_trgt = fast.target_potential(r.clone());
             group.throughput(Throughput::Elements(dendritic_flops(b)));
-            group.bench_function(BenchmarkId::new("dendritic_step", b), |bench| {
-                bench.iter(|| {
-                    net.train_step(x.clone(), u_trgt.clone())
-                        .expect("shapes fit");
-                    sync(&device);
-                })
+            timed(&mut group, &totals, key("dendritic_step"), || {
+                fast.learn(x.clone(), u_trgt.clone()).expect("shapes fit");
+                sync(&device);
+            });
+            let mut tensor = net(&device);
+            timed(&mut group, &totals, key("dendritic_tensor_step"), || {
+                tensor
+                    .train_step(x.clone(), u_trgt.clone())
+                    .expect("shapes fit");
+                sync(&device);
             });
 
             let mut bp = BpConfig::new(NetConfig::new(SIZES.to_vec()).with_init_scale(8.0))
                 .init(&device)
                 .expect("valid config");
             group.throughput(Throughput::Elements(bp_flops(b)));
-            group.bench_function(BenchmarkId::new("bp_step", b), |bench| {
-                bench.iter(|| {
-                    let _ = bp
-                        .train_step(x.clone(), r.clone())
-                        .expect("shapes fit")
-                        .loss_value();
-                })
+            timed(&mut group, &totals, key("bp_step"), || {
+                let _ = bp
+                    .train_step(x.clone(), r.clone())
+                    .expect("shapes fit")
+                    .loss_value();
             });
 
             let mut s = WeightSampler::new(3, &device, Precision::F32);
@@ -105,23 +143,44 @@ fn bench(c: &mut Criterion) {
                 .map(|w| s.uniform([w[0], w[1]], 0.1))
                 .collect();
             group.throughput(Throughput::Elements((2 * b * forward_macs()) as u64));
-            group.bench_function(BenchmarkId::new("forward_matmuls", b), |bench| {
-                bench.iter(|| {
-                    let mut h = x.clone();
-                    for w in &ws {
-                        h = h.matmul(w.clone());
-                    }
-                    let _ = h.sum().into_scalar::<f32>();
-                })
+            timed(&mut group, &totals, key("forward_matmuls"), || {
+                let mut h = x.clone();
+                for w in &ws {
+                    h = h.matmul(w.clone());
+                }
+                let _ = h.sum().into_scalar::<f32>();
             });
             group.finish();
         }
+    }
+    let totals = totals.into_inner();
+    let ms = |k: &(String, usize, String)| {
+        let (iters, time) = totals[k];
+        1e3 * time.as_secs_f64() / iters as f64
+    };
+    println!("\n784-500-500-10 step on MNIST batches, this run");
+    println!(
+        "| backend | batch | dendritic step | tensor-code step | BP step | dendritic / BP | forward matmuls |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    let mut rows: Vec<(String, usize)> = totals.keys().map(|(n, b, _)| (n.clone(), *b)).collect();
+    rows.dedup();
+    for (name, b) in rows {
+        let k = |what: &str| (name.clone(), b, what.to_string());
+        println!(
+            "| {name} | {b} | {:.3} ms | {:.3} ms | {:.3} ms | {:.2} | {:.3} ms |",
+            ms(&k("dendritic_step")),
+            ms(&k("dendritic_tensor_step")),
+            ms(&k("bp_step")),
+            ms(&k("dendritic_step")) / ms(&k("bp_step")),
+            ms(&k("forward_matmuls")),
+        );
     }
 }
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().sample_size(20).warm_up_time(std::time::Duration::from_secs(1)).measurement_time(std::time::Duration::from_secs(3));
+    config = Criterion::default().sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
     targets = bench
 }
 criterion_main!(benches);

@@ -52,6 +52,7 @@ fn assert_close(a: &[Vec<f64>], b: &[Vec<f64>], tol: f64, what: &str) {
     }
 }
 
+#[cfg(feature = "ndarray")]
 #[test]
 #[allow(deprecated)]
 fn flex_and_ndarray_give_the_same_updates() {

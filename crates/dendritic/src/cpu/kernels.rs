@@ -384,10 +384,16 @@ unsafe fn outer_rows<const R: usize, const C: usize, const U: usize>(
         if let Some(k) = ahead {
             prefetch::<C>(w.ptr.add(k as usize * w.ld + col));
         }
+        // Each row's R presynaptic values are contiguous: load them as one array (indexing
+        // them through `k` one by one makes LLVM emit gathers).
+        let mut pre = [[0.0f32; R]; U];
+        for (values, &k) in pre.iter_mut().zip(ks) {
+            *values = *(pre_t.add(k as usize * m) as *const [f32; R]);
+        }
         let mut delta = [[0.0f32; C]; U];
         for (r, row) in p.iter().enumerate() {
-            for (d, &k) in delta.iter_mut().zip(ks) {
-                let s = *pre_t.add(k as usize * m + r);
+            for (d, values) in delta.iter_mut().zip(&pre) {
+                let s = values[r];
                 for c in 0..C {
                     d[c] = s.mul_add(row[c], d[c]);
                 }
@@ -479,15 +485,50 @@ unsafe fn strip_block<const R: usize, const C: usize>(
         for (r, row) in p.iter_mut().enumerate() {
             *row = load::<C>(post.ptr.add(r * post.ld + col), width);
         }
-        for (d, &k) in strip.iter_mut().zip(tile) {
-            let mut delta = *d;
-            for (r, row) in p.iter().enumerate() {
-                let s = *pre_t.add(k as usize * m + r);
+        let mut strips = strip.chunks_exact_mut(UNROLL);
+        let mut ks = tile.chunks_exact(UNROLL);
+        for (d, k) in strips.by_ref().zip(ks.by_ref()) {
+            strip_rows::<R, C, UNROLL>(d, pre_t, m, &p, k);
+        }
+        for (d, k) in strips
+            .into_remainder()
+            .chunks_mut(1)
+            .zip(ks.remainder().chunks(1))
+        {
+            strip_rows::<R, C, 1>(d, pre_t, m, &p, k);
+        }
+    }
+}
+
+/// `strip[u] += Σ_r pre_t[ks[u], r] p[r]` for `u < U` (independent sums).
+#[inline(always)]
+unsafe fn strip_rows<const R: usize, const C: usize, const U: usize>(
+    strip: &mut [[f32; C]],
+    pre_t: *const f32,
+    m: usize,
+    p: &[[f32; C]; R],
+    ks: &[u32],
+) {
+    // SAFETY (whole block): indices are in bounds (caller).
+    unsafe {
+        let mut pre = [[0.0f32; R]; U];
+        for (values, &k) in pre.iter_mut().zip(ks) {
+            *values = *(pre_t.add(k as usize * m) as *const [f32; R]);
+        }
+        let mut delta = [[0.0f32; C]; U];
+        for (d, s) in delta.iter_mut().zip(strip.iter()) {
+            *d = *s;
+        }
+        for (r, row) in p.iter().enumerate() {
+            for (d, values) in delta.iter_mut().zip(&pre) {
+                let s = values[r];
                 for c in 0..C {
-                    delta[c] = s.mul_add(row[c], delta[c]);
+                    d[c] = s.mul_add(row[c], d[c]);
                 }
             }
-            *d = delta;
+        }
+        for (s, d) in strip.iter_mut().zip(&delta) {
+            *s = *d;
         }
     }
 }
