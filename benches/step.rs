@@ -9,6 +9,7 @@
 //!
 //! ```text
 //! cargo bench --bench step
+//! BENCH_DEVICES=wgpu BENCH_BATCHES=10,100,1000 cargo bench --features wgpu --bench step
 //! ```
 
 mod common;
@@ -48,15 +49,31 @@ fn bp_flops(batch: usize) -> u64 {
     (2 * batch * (2 * forward_macs() + input_grads)) as u64
 }
 
+/// The backends to bench: `BENCH_DEVICES` (comma-separated: flex, ndarray, wgpu), by default
+/// the CPU backends compiled in.
 fn devices() -> Vec<(&'static str, Device)> {
-    #[allow(unused_mut)]
-    let mut out = vec![("flex", Device::flex())];
-    #[cfg(feature = "ndarray")]
-    if std::env::var_os("BENCH_ONLY_FLEX").is_none() {
-        #[allow(deprecated)]
-        out.push(("ndarray", Device::ndarray()));
+    let wanted = std::env::var("BENCH_DEVICES").unwrap_or_else(|_| "flex,ndarray".into());
+    let mut out = Vec::new();
+    for name in wanted.split(',') {
+        match name.trim() {
+            "flex" => out.push(("flex", Device::flex())),
+            #[cfg(feature = "ndarray")]
+            #[allow(deprecated)]
+            "ndarray" => out.push(("ndarray", Device::ndarray())),
+            #[cfg(feature = "wgpu")]
+            "wgpu" => out.push(("wgpu", microcircuits::backend::wgpu_device())),
+            other => eprintln!("BENCH_DEVICES: '{other}' is not compiled in, skipped"),
+        }
     }
     out
+}
+
+/// Batch sizes: `BENCH_BATCHES` (comma-separated), by default 10 and 100.
+fn batches() -> Vec<usize> {
+    std::env::var("BENCH_BATCHES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|b| b.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10, 100])
 }
 
 /// The `paper-mnist-dendritic` preset's network.
@@ -106,7 +123,7 @@ fn timed(
 fn bench(c: &mut Criterion) {
     let totals: Totals = RefCell::default();
     for (name, device) in devices() {
-        for b in [10usize, 100] {
+        for b in batches() {
             let mut group = c.benchmark_group(format!("{name}/batch{b}"));
             let (x, r) = common::mnist_batch(&device, b);
             let key = |what: &str| (name.to_string(), b, what.to_string());
