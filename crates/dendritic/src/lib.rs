@@ -29,6 +29,7 @@ pub mod cpu;
 pub mod diagnostics;
 pub mod error;
 pub mod microcircuit;
+mod parallel;
 pub mod plasticity;
 pub mod random;
 pub mod state;

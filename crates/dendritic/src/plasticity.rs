@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use crate::config::{MicrocircuitConfig, RateScaling};
 use crate::error::Result;
-use crate::microcircuit::Microcircuit;
+use crate::microcircuit::{HiddenLayer, Microcircuit};
 use crate::state::State;
 
 /// Weight changes of one hidden layer; `None` where the group does not learn.
@@ -176,72 +176,78 @@ impl Microcircuit {
         };
 
         // Layers are independent: on CPU backends, compute them on all cores.
-        let hidden = || -> Vec<HiddenUpdates> {
-            state
-                .hidden
-                .par_iter()
-                .enumerate()
-                .map(|(i, h)| {
-                    let k = i + 1;
-                    let (w_up, b_up) = outer(
-                        rates.up[i],
-                        state.presynaptic(k),
-                        || h.rate.clone() - phi.rate(h.basal.clone().mul_scalar(1.0 - lambda_k)),
-                        bias,
-                    );
-                    let (w_ip, b_ip) = outer(
-                        rates.ip[i],
-                        &h.forward_rate,
-                        || h.interneuron_rate.clone() - phi.rate(h.interneuron_dendrite.clone()),
-                        bias,
-                    );
-                    let (w_pi, _) = outer(
-                        rates.pi[i],
-                        &h.interneuron_rate,
-                        || h.apical.clone().neg(),
-                        false,
-                    );
-                    let r_above = match state.hidden.get(k) {
-                        Some(above) => &above.rate,
-                        None => &state.output.rate,
-                    };
-                    let (w_down, _) = outer(
-                        rates.down[i],
-                        r_above,
-                        || h.rate.clone() - phi.rate(h.top_down.clone()),
-                        false,
-                    );
-                    HiddenUpdates {
-                        w_up,
-                        b_up,
-                        w_ip,
-                        b_ip,
-                        w_pi,
-                        w_down,
-                    }
-                })
-                .collect()
+        let parallel = crate::parallel::host_threads(&state.input.device());
+        let layer = |(i, h): (usize, &crate::state::HiddenState)| {
+            let k = i + 1;
+            let (w_up, b_up) = outer(
+                rates.up[i],
+                state.presynaptic(k),
+                || h.rate.clone() - phi.rate(h.basal.clone().mul_scalar(1.0 - lambda_k)),
+                bias,
+            );
+            let (w_ip, b_ip) = outer(
+                rates.ip[i],
+                &h.forward_rate,
+                || h.interneuron_rate.clone() - phi.rate(h.interneuron_dendrite.clone()),
+                bias,
+            );
+            let (w_pi, _) = outer(
+                rates.pi[i],
+                &h.interneuron_rate,
+                || h.apical.clone().neg(),
+                false,
+            );
+            let r_above = match state.hidden.get(k) {
+                Some(above) => &above.rate,
+                None => &state.output.rate,
+            };
+            let (w_down, _) = outer(
+                rates.down[i],
+                r_above,
+                || h.rate.clone() - phi.rate(h.top_down.clone()),
+                false,
+            );
+            HiddenUpdates {
+                w_up,
+                b_up,
+                w_ip,
+                b_ip,
+                w_pi,
+                w_down,
+            }
         };
-        let (hidden, output) = rayon::join(hidden, output);
+        let hidden = || -> Vec<HiddenUpdates> {
+            if parallel {
+                state.hidden.par_iter().enumerate().map(layer).collect()
+            } else {
+                state.hidden.iter().enumerate().map(layer).collect()
+            }
+        };
+        let (hidden, output) = crate::parallel::join(parallel, hidden, output);
         Updates { hidden, output }
     }
 
     /// Adds `updates` to the weights, in place.
     pub fn apply(&mut self, updates: &Updates) {
+        let parallel = crate::parallel::host_threads(&self.output.w_up.val().device());
+        let layer = |(layer, u): (&mut HiddenLayer, &HiddenUpdates)| {
+            add_to(&mut layer.w_up, &u.w_up);
+            add_to_opt(&mut layer.b_up, &u.b_up);
+            add_to(&mut layer.w_ip, &u.w_ip);
+            add_to_opt(&mut layer.b_ip, &u.b_ip);
+            add_to(&mut layer.w_pi, &u.w_pi);
+            add_to(&mut layer.w_down, &u.w_down);
+        };
         let output = &mut self.output;
-        rayon::join(
+        let hidden = &mut self.hidden;
+        crate::parallel::join(
+            parallel,
             || {
-                self.hidden
-                    .par_iter_mut()
-                    .zip(&updates.hidden)
-                    .for_each(|(layer, u)| {
-                        add_to(&mut layer.w_up, &u.w_up);
-                        add_to_opt(&mut layer.b_up, &u.b_up);
-                        add_to(&mut layer.w_ip, &u.w_ip);
-                        add_to_opt(&mut layer.b_ip, &u.b_ip);
-                        add_to(&mut layer.w_pi, &u.w_pi);
-                        add_to(&mut layer.w_down, &u.w_down);
-                    })
+                if parallel {
+                    hidden.par_iter_mut().zip(&updates.hidden).for_each(layer);
+                } else {
+                    hidden.iter_mut().zip(&updates.hidden).for_each(layer);
+                }
             },
             || {
                 add_to(&mut output.w_up, &updates.output.w_up);

@@ -30,6 +30,8 @@ impl Microcircuit {
             config.lambda_interneuron(),
         );
 
+        let parallel = crate::parallel::host_threads(&input.device());
+
         // Step 1: bottom-up pass.
         let mut basal = Vec::with_capacity(self.hidden.len());
         let mut forward_rate = Vec::with_capacity(self.hidden.len());
@@ -42,7 +44,8 @@ impl Microcircuit {
                 Some(next) => (&next.w_up, &next.b_up),
                 None => (&self.output.w_up, &self.output.b_up),
             };
-            let (v_i, v_b_next) = rayon::join(
+            let (v_i, v_b_next) = crate::parallel::join(
+                parallel,
                 || Self::basal(r_k.clone(), &layer.w_ip, &layer.b_ip),
                 || Self::basal(r_k.clone(), w_next, b_next),
             );
@@ -72,7 +75,8 @@ impl Microcircuit {
             let v_i = interneuron_dendrite[k].clone();
             let u_i = v_i.clone() + (u_above - v_i.clone()).mul_scalar(lambda_i);
             let r_i = phi.rate(u_i.clone());
-            let (top_down, lateral) = rayon::join(
+            let (top_down, lateral) = crate::parallel::join(
+                parallel,
                 || r_above.matmul(layer.w_down.val()),
                 || r_i.clone().matmul(layer.w_pi.val()),
             );
