@@ -152,7 +152,9 @@ pub(crate) fn with_team<R>(f: impl FnOnce(Option<&Team>) -> R) -> R {
     });
     match team.try_lock() {
         Ok(team) => f(Some(&team)),
-        Err(_) => f(None),
+        // A step that panicked earlier left nothing half-done in the team itself.
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => f(Some(&poisoned.into_inner())),
+        Err(std::sync::TryLockError::WouldBlock) => f(None),
     }
 }
 
