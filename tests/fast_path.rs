@@ -122,7 +122,8 @@ fn fused_step_matches_the_tensor_step_when_every_group_learns() {
 
 #[test]
 fn fused_step_matches_the_tensor_step_in_the_paper_mnist_setting() {
-    // The paper-mnist-dendritic preset's settings on a smaller network.
+    // The paper-mnist presets' settings on a smaller network: the transposed start, then the
+    // random one.
     let config = MicrocircuitConfig::new(vec![196, 100, 100, 10])
         .with_lambda_hidden(Some(0.3))
         .with_lambda_output(Some(0.9))

@@ -13,6 +13,10 @@ pub const RUN_PRESETS: &[(&str, &str)] = &[
         include_str!("../../presets/paper-mnist-dendritic.toml"),
     ),
     (
+        "paper-mnist-dendritic-transposed-start",
+        include_str!("../../presets/paper-mnist-dendritic-transposed-start.toml"),
+    ),
+    (
         "paper-mnist-dendritic-frozen-hidden",
         include_str!("../../presets/paper-mnist-dendritic-frozen-hidden.toml"),
     ),
