@@ -411,7 +411,7 @@ pub(crate) fn train_step(
             _,
             _,
             _,
-            soma,
+            _,
             rate,
             post_up,
             post_pi,
@@ -425,9 +425,7 @@ pub(crate) fn train_step(
             ip_rules[k - 1] = Some(post_ip);
         }
         let r_i_this = std::mem::replace(&mut interneuron_rate, r_i_below);
-        let _ = &u_out;
         let rate_above = std::mem::replace(&mut above_rate, rate);
-        drop(soma);
         settled[k] = Some(Settled {
             rate: rate_above,
             interneuron_rate: r_i_this,
