@@ -54,18 +54,13 @@ struct Taken<const D: usize> {
 fn take<const D: usize>(param: &mut Param<Tensor<D>>, placeholder: &Tensor<D>) -> Taken<D> {
     let owned = std::mem::replace(param, Param::initialized(param.id, placeholder.clone()));
     let (id, tensor, mapper) = owned.consume();
-    let tensor = tensor
-        .try_into_primitive::<Flex>()
-        .expect("checked by `applies`: every weight is on the flex device");
-    // The kernels read dense row-major buffers: make views (e.g. a transposed start) dense
-    // once; the dense tensor is what goes back into the module.
-    let tensor =
-        if tensor.layout().contiguous_offsets() == Some((0, tensor.layout().num_elements())) {
-            tensor
-        } else {
-            tensor.to_contiguous()
-        };
-    Taken { id, tensor, mapper }
+    // A view (e.g. a transposed start) is made dense once: the dense tensor goes back into
+    // the module.
+    Taken {
+        id,
+        tensor: dense(tensor),
+        mapper,
+    }
 }
 
 fn put_back<const D: usize>(param: &mut Param<Tensor<D>>, taken: Taken<D>) {
@@ -86,10 +81,12 @@ fn view(tensor: &mut FlexTensor, plastic: bool) -> Weights<'_> {
     }
 }
 
-fn dense(tensor: Tensor<2>) -> FlexTensor {
+/// The flex tensor behind `tensor` as a dense row-major buffer starting at offset 0 (what the
+/// kernels read), copied only if it is a view.
+fn dense<const D: usize>(tensor: Tensor<D>) -> FlexTensor {
     let t = tensor
         .try_into_primitive::<Flex>()
-        .expect("checked by `applies`");
+        .expect("checked by `applies`: the step's tensors are on the flex device");
     if t.layout().contiguous_offsets() == Some((0, t.layout().num_elements())) {
         t
     } else {

@@ -62,25 +62,22 @@ pub(crate) struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    /// Runs `f` on column ranges that cover `0..n`, one per thread of the team when the
-    /// section's work (`work` multiply-adds) pays for the hand-off. Ranges are cut at
-    /// multiples of 32 columns so that each uses whole vector chunks.
+    /// Runs `f` on column ranges that cover `0..n` ([`share`]s), one per thread of the team
+    /// when the section's work (`work` multiply-adds) pays for the hand-off.
     fn columns(&self, n: usize, work: usize, f: &(impl Fn(Range<usize>) + Sync)) {
         match self.team {
             Some(team) if work >= 1 << 15 && n >= 64 => {
                 let parts = team.size();
-                let cut = |i: usize| (n * i / parts).next_multiple_of(32).min(n);
                 team.run(&|i| {
                     let _ftz = FlushToZero::new();
-                    f(cut(i)..cut(i + 1))
+                    f(share(n, i, parts))
                 });
             }
             _ => f(0..n),
         }
     }
 
-    /// Runs every closure of `parts` (each with its share index and the number of shares),
-    /// one share per thread.
+    /// Runs `f(i, shares)` for every share `i` of the team, one per thread.
     fn shares(&self, f: &(impl Fn(usize, usize) + Sync)) {
         match self.team {
             Some(team) => {
@@ -93,6 +90,13 @@ impl Cx<'_> {
             None => f(0, 1),
         }
     }
+}
+
+/// Share `i` of `parts` of the columns `0..n`, cut at multiples of 32 columns so that each
+/// share uses whole vector chunks.
+fn share(n: usize, i: usize, parts: usize) -> Range<usize> {
+    let cut = |i: usize| (n * i / parts).next_multiple_of(32).min(n);
+    cut(i)..cut(i + 1)
 }
 
 /// An `[m, n]` buffer of the step, written by the team, each thread in its own columns.
@@ -214,11 +218,34 @@ fn transpose(a: &[f32], m: usize) -> Vec<f32> {
     out
 }
 
-/// A rule's postsynaptic factor, already scaled by `η / B`, and its presynaptic rates.
-struct Rule<'a> {
+/// One plastic matrix (and bias) and its rule: the postsynaptic factor `[m, n]`, already
+/// scaled by `η / B`, and the presynaptic rates, transposed, with the weight rows they reach.
+struct Update<'a> {
+    w: Mat,
+    bias: Option<Mat>,
     post: &'a [f32],
     n: usize,
-    pre: &'a [f32],
+    pre_t: Vec<f32>,
+    rows: Vec<u32>,
+}
+
+impl<'a> Update<'a> {
+    /// The update of `w` (`[depth, n]`) by `pre` and `post`, and of its bias if that learns.
+    fn new(w: &mut [f32], bias: &mut Option<Weights>, post: &'a Grid, pre: Pre, m: usize) -> Self {
+        let n = post.n;
+        let bias = match bias {
+            Some(Weights::Plastic(b)) => Some(Mat::new(b, n)),
+            _ => None,
+        };
+        Self {
+            w: Mat::new(w, n),
+            bias,
+            post: &post.data,
+            n,
+            pre_t: transpose(pre.a, m),
+            rows: pre.rows,
+        }
+    }
 }
 
 /// One step on a batch of `m` inputs `[m, n_0]` with somatic targets `[m, n_N]`: settle
@@ -336,7 +363,8 @@ pub(crate) fn train_step(
     });
 
     struct Settled {
-        rate: Grid,
+        /// `r_{k+1}`: the presynaptic rates of Eq. 10.
+        rate_above: Grid,
         interneuron_rate: Grid,
         up: Option<Grid>,
         pi: Option<Grid>,
@@ -427,7 +455,7 @@ pub(crate) fn train_step(
         let r_i_this = std::mem::replace(&mut interneuron_rate, r_i_below);
         let rate_above = std::mem::replace(&mut above_rate, rate);
         settled[k] = Some(Settled {
-            rate: rate_above,
+            rate_above,
             interneuron_rate: r_i_this,
             up: (eta_up != 0.0).then_some(post_up),
             pi: (eta_pi != 0.0).then_some(post_pi),
@@ -437,99 +465,59 @@ pub(crate) fn train_step(
 
     // Step 4: apply every rule in place, all in one section: each thread adds its columns
     // of every plastic matrix (Eq. 6's batch-summed outer products) and bias.
-    let mut targets: Vec<(Mat, Option<Mat>, usize)> = Vec::new();
-    let mut rules: Vec<Rule> = Vec::new();
+    let mut updates: Vec<Update> = Vec::new();
     for (k, layer) in layers.iter_mut().enumerate() {
-        let n = width(k);
         let post = if k == hidden {
             output_rule.as_ref()
         } else {
             settled[k].as_ref().and_then(|s| s.up.as_ref())
         };
-        let pre: &[f32] = if k == 0 {
-            input
-        } else {
-            &forward_rate[k - 1].data
-        };
         if let (Some(post), Weights::Plastic(w)) = (post, &mut layer.w_up) {
-            let bias = match &mut layer.b_up {
-                Some(Weights::Plastic(b)) => Some(Mat::new(b, n)),
-                _ => None,
+            let pre = if k == 0 {
+                Pre {
+                    a: input,
+                    rows: input_rows.rows.clone(),
+                }
+            } else {
+                Pre::dense(&forward_rate[k - 1].data, m)
             };
-            targets.push((Mat::new(w, n), bias, rules.len()));
-            rules.push(Rule {
-                post: &post.data,
-                n,
-                pre,
-            });
+            updates.push(Update::new(w, &mut layer.b_up, post, pre, m));
         }
         if k < hidden {
             let s = settled[k].as_ref().expect("settled above");
             let h = layer.hidden.as_mut().expect("hidden layer");
-            let n_above = width(k + 1);
             if let (Some(post), Weights::Plastic(w)) = (&ip_rules[k], &mut h.w_ip) {
-                let bias = match &mut h.b_ip {
-                    Some(Weights::Plastic(b)) => Some(Mat::new(b, n_above)),
-                    _ => None,
-                };
-                targets.push((Mat::new(w, n_above), bias, rules.len()));
-                rules.push(Rule {
-                    post: &post.data,
-                    n: n_above,
-                    pre: &forward_rate[k].data,
-                });
+                let pre = Pre::dense(&forward_rate[k].data, m);
+                updates.push(Update::new(w, &mut h.b_ip, post, pre, m));
             }
             if let (Some(post), Weights::Plastic(w)) = (&s.pi, &mut h.w_pi) {
-                targets.push((Mat::new(w, n), None, rules.len()));
-                rules.push(Rule {
-                    post: &post.data,
-                    n,
-                    pre: &s.interneuron_rate.data,
-                });
+                let pre = Pre::dense(&s.interneuron_rate.data, m);
+                updates.push(Update::new(w, &mut None, post, pre, m));
             }
             if let (Some(post), Weights::Plastic(w)) = (&s.down, &mut h.w_down) {
-                targets.push((Mat::new(w, n), None, rules.len()));
-                rules.push(Rule {
-                    post: &post.data,
-                    n,
-                    pre: &s.rate.data,
-                });
+                let pre = Pre::dense(&s.rate_above.data, m);
+                updates.push(Update::new(w, &mut None, post, pre, m));
             }
         }
     }
-    let rules: Vec<(Rule, Vec<f32>, Pre)> = rules
-        .into_iter()
-        .map(|rule| {
-            let pre_t = transpose(rule.pre, m);
-            let rows = if std::ptr::eq(rule.pre, input) {
-                Pre::sparse(input, m)
-            } else {
-                Pre::dense(rule.pre, m)
-            };
-            (rule, pre_t, rows)
-        })
-        .collect();
-    cx.shares(&|share, shares| {
-        for &(w, bias, i) in &targets {
-            let (rule, pre_t, pre) = &rules[i];
-            let n = rule.n;
+    cx.shares(&|i, shares| {
+        for u in &updates {
             // Narrow matrices go to the first thread whole.
-            let cols = if n >= 64 {
-                let cut = |i: usize| (n * i / shares).next_multiple_of(32).min(n);
-                cut(share)..cut(share + 1)
-            } else if share == 0 {
-                0..n
+            let cols = if u.n >= 64 {
+                share(u.n, i, shares)
+            } else if i == 0 {
+                0..u.n
             } else {
                 continue;
             };
-            let post = Mat::read(rule.post, n);
+            let post = Mat::read(u.post, u.n);
             // SAFETY: `w` is depth × n, `pre_t` depth × m, `post` m × n; the columns are
             // this thread's.
-            unsafe { kernels::add_outer(cx.simd, w, pre_t, post, m, &pre.rows, cols.clone()) };
-            if let Some(b) = bias {
+            unsafe { kernels::add_outer(cx.simd, u.w, &u.pre_t, post, m, &u.rows, cols.clone()) };
+            if let Some(b) = u.bias {
                 // SAFETY: the bias is one row of n; these columns are this thread's.
                 let b = unsafe { part(b, 0, &cols) };
-                for row in rule.post.chunks_exact(n) {
+                for row in u.post.chunks_exact(u.n) {
                     b.iter_mut()
                         .zip(&row[cols.clone()])
                         .for_each(|(b, p)| *b += p);
