@@ -90,19 +90,28 @@ const PALETTE: [RGBColor; 8] = [
 
 /// Draws `panels` side by side (one row) into a PNG at `path`, 640 pixels wide each.
 pub fn write_png(path: &Path, panels: &[LineChart]) -> Result<(), PlotError> {
+    write_png_rows(path, &[panels.to_vec()])
+}
+
+/// Draws rows of panels into a PNG at `path`, each panel 640 × 480 pixels; a shorter row is
+/// left-aligned.
+pub fn write_png_rows(path: &Path, rows: &[Vec<LineChart>]) -> Result<(), PlotError> {
     let error = |message: String| PlotError {
         path: path.display().to_string(),
         message,
     };
-    if panels.is_empty() {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    if columns == 0 {
         return Err(error("no panels to draw".into()));
     }
-    let width = 640 * panels.len() as u32;
-    let root = BitMapBackend::new(path, (width, 480)).into_drawing_area();
+    let size = (640 * columns as u32, 480 * rows.len() as u32);
+    let root = BitMapBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE).map_err(|e| error(e.to_string()))?;
-    let areas = root.split_evenly((1, panels.len()));
-    for (panel, area) in panels.iter().zip(areas.iter()) {
-        draw_panel(panel, area).map_err(error)?;
+    let areas = root.split_evenly((rows.len(), columns));
+    for (r, row) in rows.iter().enumerate() {
+        for (panel, area) in row.iter().zip(&areas[r * columns..]) {
+            draw_panel(panel, area).map_err(error)?;
+        }
     }
     root.present().map_err(|e| error(e.to_string()))
 }

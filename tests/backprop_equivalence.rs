@@ -80,3 +80,59 @@ fn f32_loses_the_lower_layers_at_very_weak_nudging() {
         "the output layer is exact even in f32: {angles:?}"
     );
 }
+
+#[test]
+fn the_per_epoch_probe_sees_the_self_predicting_state_and_backprop_alignment() {
+    use baselines::{DendriticLearner, Learner, alignment};
+    let device = Device::default();
+    let x = input_rates(10, 20, 11, &device, Precision::F64);
+    let r_trgt = target_rates(10, 6, 12, &device, Precision::F64);
+    let config = |transposed: bool| {
+        MicrocircuitConfig::new(vec![20, 16, 12, 10, 6])
+            .with_all_mixing(1e-3)
+            .with_top_down_transposed(transposed)
+            .with_rate_scaling(RateScaling::None)
+            .with_eta_up(vec![1.0])
+            .with_init_scale_up(2.0)
+            .with_precision(Precision::F64)
+            .with_seed(7)
+    };
+
+    let learner = DendriticLearner::new(config(true).init(&device).unwrap(), "probe");
+    let before = common::host(learner.predict(x.clone()));
+    let probe = alignment::probe(&learner, x.clone(), r_trgt.clone()).unwrap();
+    println!("transposed start: {probe:?}");
+    assert_eq!(
+        common::host(learner.predict(x.clone())),
+        before,
+        "probing does not learn"
+    );
+    assert_eq!(probe.feedback.len(), 3);
+    assert!(
+        probe.feedback.iter().all(|(_, a)| *a < 1e-3),
+        "W_down = W_upᵀ"
+    );
+    assert_eq!(probe.update.len(), 4);
+    for (l, angle) in probe.update.iter().enumerate() {
+        let angle = angle.expect("every W_up learns");
+        assert!(angle < 1.0, "layer {}: {angle}° from backprop", l + 1);
+    }
+    assert_eq!(probe.apical.len(), 3);
+    assert!(
+        probe.apical.iter().all(|v| *v < 1e-9),
+        "self-predicting: no apical error without a target, {:?}",
+        probe.apical
+    );
+
+    // Random top-down weights: the feedback starts about orthogonal to the forward weights.
+    let learner = DendriticLearner::new(config(false).init(&device).unwrap(), "probe");
+    let probe = alignment::probe(&learner, x, r_trgt).unwrap();
+    assert!(
+        probe
+            .feedback
+            .iter()
+            .all(|(_, a)| (60.0..120.0).contains(a)),
+        "{:?}",
+        probe.feedback
+    );
+}

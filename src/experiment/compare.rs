@@ -8,7 +8,7 @@ use burn::tensor::Device;
 use super::presets::{Comparison, comparison};
 use super::run::{RunSummary, TrainOptions, train_on, write_atomic};
 use super::{ExperimentError, RunConfig};
-use crate::plot::{LineChart, Series, write_png};
+use crate::plot::{LineChart, Series, write_png_rows};
 
 /// What to compare.
 pub struct CompareOptions<'a> {
@@ -285,6 +285,15 @@ fn plot(path: &Path, runs: &[RunSummary]) -> Result<(), ExperimentError> {
         validation = validation.with_series(Series::new(&run.name, curve(|e| e.validation_error)));
         test = test.with_series(Series::new(&run.name, curve(|e| e.test_error)));
     }
-    write_png(path, &[validation.log_y(), test.log_y()])?;
+    let mut rows = vec![vec![validation.log_y(), test.log_y()]];
+    let probed: Vec<&RunSummary> = runs
+        .iter()
+        .filter(|r| r.epochs.first().is_some_and(|e| !e.probe.is_empty()))
+        .collect();
+    let mechanism = super::run::probe_charts(&probed);
+    if !mechanism.is_empty() {
+        rows.push(mechanism);
+    }
+    write_png_rows(path, &rows)?;
     Ok(())
 }

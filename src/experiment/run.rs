@@ -5,13 +5,14 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use burn::tensor::Device;
+use baselines::alignment::{Probe, probe};
+use burn::tensor::{Device, Tensor};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
 use super::task::TaskData;
 use super::{ExperimentError, RunConfig};
-use crate::plot::{LineChart, Series, write_png};
+use crate::plot::{LineChart, Series, write_png_rows};
 use crate::training::train_epoch;
 
 /// Metrics of one epoch.
@@ -27,6 +28,10 @@ pub struct EpochMetrics {
     pub test_error: f64,
     /// Wall time of the training part of the epoch, seconds.
     pub epoch_seconds: f64,
+    /// The mechanism at work, on a fixed probe batch after the epoch: feedback and update
+    /// angles, apical error with the target off ([`probe`](baselines::alignment::probe)).
+    #[serde(default, skip_serializing_if = "Probe::is_empty")]
+    pub probe: Probe,
 }
 
 /// What a finished (or resumed and finished) run reports.
@@ -205,12 +210,14 @@ pub fn train_on(
         let train_loss = loss.into_scalar::<f64>();
         let epoch_seconds = start.elapsed().as_secs_f64();
         bar.finish_and_clear();
+        let (probe_input, probe_target) = probe_batch(data);
         let metrics = EpochMetrics {
             epoch,
             train_loss,
             validation_error: data.validation.error(|x| learner.predict(x)),
             test_error: data.test.error(|x| learner.predict(x)),
             epoch_seconds,
+            probe: probe(learner.as_ref(), probe_input, probe_target)?,
         };
         if options.progress {
             eprintln!(
@@ -238,6 +245,24 @@ pub fn train_on(
         )?;
     }
     Ok(summary)
+}
+
+/// Examples in the probe batch of the per-epoch diagnostics.
+const PROBE_BATCH: usize = 100;
+
+/// The fixed probe batch: the first examples of the validation split (of the test split when
+/// there is no validation split).
+fn probe_batch(data: &TaskData) -> (Tensor<2>, Tensor<2>) {
+    let split = if data.validation.is_empty() {
+        &data.test
+    } else {
+        &data.validation
+    };
+    let n = split.len().min(PROBE_BATCH);
+    (
+        split.inputs.clone().slice(0..n),
+        split.targets.clone().slice(0..n),
+    )
 }
 
 /// Test error of the checkpoint in `dir` (on the data its config names, or `data_dir`).
@@ -278,12 +303,37 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Experimen
 
 /// Writes `metrics.csv`, `metrics.json` and `curves.png`.
 fn write_metrics(dir: &RunDir, summary: &RunSummary) -> Result<(), ExperimentError> {
-    let mut csv = String::from("epoch,train_loss,validation_error,test_error,epoch_seconds\n");
+    let mut csv = String::from("epoch,train_loss,validation_error,test_error,epoch_seconds");
+    // The probe's columns, named after the first epoch's layers.
+    if let Some(first) = summary.epochs.first() {
+        let p = &first.probe;
+        for (layer, _) in &p.feedback {
+            csv += &format!(",feedback_angle_{layer}");
+        }
+        for l in 1..=p.update.len() {
+            csv += &format!(",update_angle_{l}");
+        }
+        for k in 1..=p.apical.len() {
+            csv += &format!(",apical_{k}");
+        }
+    }
+    csv.push('\n');
     for e in &summary.epochs {
         csv += &format!(
-            "{},{},{},{},{:.3}\n",
+            "{},{},{},{},{:.3}",
             e.epoch, e.train_loss, e.validation_error, e.test_error, e.epoch_seconds
         );
+        let p = &e.probe;
+        for (_, angle) in &p.feedback {
+            csv += &format!(",{angle:.3}");
+        }
+        for angle in &p.update {
+            csv += &angle.map_or(",".into(), |a| format!(",{a:.3}"));
+        }
+        for v in &p.apical {
+            csv += &format!(",{v:.6}");
+        }
+        csv.push('\n');
     }
     write_atomic(&dir.csv(), csv.as_bytes())?;
     write_atomic(
@@ -304,8 +354,73 @@ fn write_metrics(dir: &RunDir, summary: &RunSummary) -> Result<(), ExperimentErr
         .with_series(Series::new("test", curve(|e| e.test_error)));
     let loss = LineChart::new("training loss", "epoch", "loss")
         .with_series(Series::new("train", curve(|e| e.train_loss)));
-    write_png(&dir.png(), &[errors, loss])?;
+    let mut rows = vec![vec![errors, loss]];
+    let mechanism = probe_charts(&[summary]);
+    if !mechanism.is_empty() {
+        rows.push(mechanism);
+    }
+    write_png_rows(&dir.png(), &rows)?;
     Ok(())
+}
+
+/// The probe's curves as a row of panels: the feedback weights' angle to the forward weights,
+/// the update's angle to backprop's, and the apical error with the target off; one line per
+/// (run, layer), only for what the runs logged. Series are labelled by layer, and by run name
+/// too when there are several runs.
+pub(crate) fn probe_charts(runs: &[&RunSummary]) -> Vec<LineChart> {
+    type Pick = fn(&Probe, usize) -> Option<f64>;
+    let panels: [(&str, &str, fn(&Probe) -> Vec<String>, Pick); 3] = [
+        (
+            "feedback vs forward weights",
+            "angle (degrees)",
+            |p| p.feedback.iter().map(|(l, _)| l.to_string()).collect(),
+            |p, i| p.feedback.get(i).map(|f| f.1),
+        ),
+        (
+            "update vs backprop (probe batch)",
+            "angle (degrees)",
+            |p| {
+                let learns = p.update.iter().enumerate().filter(|(_, a)| a.is_some());
+                learns.map(|(l, _)| (l + 1).to_string()).collect()
+            },
+            |p, i| {
+                let mut learns = p.update.iter().filter_map(|a| *a);
+                learns.nth(i)
+            },
+        ),
+        (
+            "mean |v_A|, target off",
+            "potential",
+            |p| (1..=p.apical.len()).map(|k| k.to_string()).collect(),
+            |p, i| p.apical.get(i).copied(),
+        ),
+    ];
+    let mut charts = Vec::new();
+    for (title, unit, layers, pick) in panels {
+        let mut chart = LineChart::new(title, "epoch", unit);
+        for run in runs {
+            let Some(first) = run.epochs.first() else {
+                continue;
+            };
+            for (i, layer) in layers(&first.probe).into_iter().enumerate() {
+                let points = run
+                    .epochs
+                    .iter()
+                    .filter_map(|e| pick(&e.probe, i).map(|v| (e.epoch as f64, v)))
+                    .collect();
+                let label = if runs.len() > 1 {
+                    format!("{}, layer {layer}", run.name)
+                } else {
+                    format!("layer {layer}")
+                };
+                chart = chart.with_series(Series::new(label, points));
+            }
+        }
+        if !chart.series.is_empty() {
+            charts.push(chart);
+        }
+    }
+    charts
 }
 
 fn progress_bar(enabled: bool, len: u64, name: &str, epoch: usize, epochs: usize) -> ProgressBar {

@@ -3,6 +3,7 @@
 
 use burn::tensor::Tensor;
 use dendritic::diagnostics::angle_degrees;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::learner::Learner;
@@ -27,26 +28,89 @@ pub fn measure(
     target: Tensor<2>,
 ) -> Result<Alignment> {
     let feedback = feedback_angles(learner);
+    let gradients = backprop_updates(learner, input.clone(), target.clone());
+    let (_, updates) = learner.train_step_with_updates(input, target)?;
+    Ok(Alignment {
+        update: angles(updates, gradients),
+        feedback,
+    })
+}
+
+/// What a training run logs each epoch to show that a rule works the way it claims, measured
+/// on a fixed probe batch without changing the learner. Empty lists where the rule has no such
+/// quantity (backprop has no feedback weights; only the microcircuit has apical dendrites).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Probe {
+    /// `(layer, angle in degrees)` between each feedback matrix and the forward matrix it
+    /// stands in for (the microcircuit: `W_down_k` against `W_up_{k+1}ᵀ`).
+    #[serde(default)]
+    pub feedback: Vec<(usize, f64)>,
+    /// Per layer, bottom to top: the angle in degrees between the update the rule would make
+    /// on the probe batch and backprop's `-∂L/∂W_l` there (`None`: the layer does not learn).
+    #[serde(default)]
+    pub update: Vec<Option<f64>>,
+    /// Mean `|v_A|` of each hidden layer with the target switched off.
+    #[serde(default)]
+    pub apical: Vec<f64>,
+}
+
+impl Probe {
+    /// True when the rule reported nothing.
+    pub fn is_empty(&self) -> bool {
+        self.feedback.is_empty() && self.update.is_empty() && self.apical.is_empty()
+    }
+}
+
+/// Measures a [`Probe`] of `learner` on one batch: its feedback angles,
+/// [`Learner::probe_updates`] against backprop's gradient (Burn autodiff on a copy of the
+/// forward weights), and [`Learner::apical_without_target`]. The learner is not changed.
+pub fn probe(learner: &dyn Learner, input: Tensor<2>, target: Tensor<2>) -> Result<Probe> {
+    let feedback = feedback_angles(learner);
+    let updates = learner.probe_updates(input.clone(), target.clone())?;
+    let update = if updates.is_empty() {
+        Vec::new()
+    } else {
+        angles(
+            updates,
+            backprop_updates(learner, input.clone(), target.clone()),
+        )
+    };
+    let apical = learner.apical_without_target(input)?;
+    Ok(Probe {
+        feedback,
+        update,
+        apical,
+    })
+}
+
+/// Backprop's update `-∂L/∂W_l` of every layer of the learner's forward weights.
+fn backprop_updates(learner: &dyn Learner, input: Tensor<2>, target: Tensor<2>) -> Vec<Tensor<2>> {
     let objective = learner.objective();
     let mlp = learner.feedforward();
     let device = mlp.layers[0].weight.val().device().autodiff();
-    let gradients = mlp.copy_to(&device).weight_gradients(
-        input.clone().to_device(&device),
-        target.clone().to_device(&device),
-        objective,
-    );
-    let (_, updates) = learner.train_step_with_updates(input, target)?;
-    let update = updates
+    mlp.copy_to(&device)
+        .weight_gradients(
+            input.to_device(&device),
+            target.to_device(&device),
+            objective,
+        )
         .into_iter()
-        .zip(gradients)
+        .map(|gradient| gradient.neg().inner())
+        .collect()
+}
+
+/// Layer by layer, the angle between the rule's update and backprop's (finite ones only).
+fn angles(updates: Vec<Option<Tensor<2>>>, backprop: Vec<Tensor<2>>) -> Vec<Option<f64>> {
+    updates
+        .into_iter()
+        .zip(backprop)
         .map(|(update, gradient)| {
             update.and_then(|u| {
-                let angle = angle_degrees(u, gradient.neg().inner());
+                let angle = angle_degrees(u, gradient);
                 angle.is_finite().then_some(angle)
             })
         })
-        .collect();
-    Ok(Alignment { update, feedback })
+        .collect()
 }
 
 /// The angle between each feedback matrix and its forward counterpart.

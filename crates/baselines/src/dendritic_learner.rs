@@ -69,6 +69,21 @@ impl Learner for DendriticLearner {
         Ok((stats, self.last_updates()))
     }
 
+    /// `ΔW_up` of every layer (Eq. 7) from settling with the target, not applied.
+    fn probe_updates(&self, input: Tensor<2>, target: Tensor<2>) -> Result<Vec<Option<Tensor<2>>>> {
+        check_batch(&self.net.config().sizes, &input, &target)?;
+        let u_target = self.net.target_potential(target);
+        let state = self.net.settle(input, Some(u_target))?;
+        Ok(self.net.plasticity(&state).w_up())
+    }
+
+    /// Settles without a target and reads `mean |v_A,k|` per hidden layer.
+    fn apical_without_target(&self, input: Tensor<2>) -> Result<Vec<f64>> {
+        self.net.check_input(&input)?;
+        let state = self.net.settle(input, None)?;
+        Ok(dendritic::diagnostics::mean_abs_apical(&state))
+    }
+
     fn predict(&self, input: Tensor<2>) -> Tensor<2> {
         self.net.predict(input)
     }

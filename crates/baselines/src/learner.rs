@@ -84,6 +84,23 @@ pub trait Learner {
         Ok((stats, self.last_updates()))
     }
 
+    /// Each layer's update the rule would make on this batch from the current weights, without
+    /// learning (bottom to top, `None` for a layer that would not learn), for diagnostics on a
+    /// fixed probe batch. Empty for rules that cannot compute it without a step.
+    fn probe_updates(
+        &self,
+        _input: Tensor<2>,
+        _target: Tensor<2>,
+    ) -> Result<Vec<Option<Tensor<2>>>> {
+        Ok(Vec::new())
+    }
+
+    /// Mean `|v_A|` of each hidden layer's apical dendrite with the target switched off (zero in
+    /// the self-predicting state), for rules with apical compartments; empty for the others.
+    fn apical_without_target(&self, _input: Tensor<2>) -> Result<Vec<f64>> {
+        Ok(Vec::new())
+    }
+
     /// Feedback matrices with the forward matrices they stand in for (empty when the rule
     /// has no feedback weights of that shape).
     fn feedback_pairs(&self) -> Vec<FeedbackPair> {
