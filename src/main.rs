@@ -6,9 +6,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use microcircuits::backend::device_by_name;
 use microcircuits::experiment::presets::{COMPARE_PRESETS, RUN_PRESETS, run_preset};
-use microcircuits::experiment::run::write_atomic;
 use microcircuits::experiment::{
-    CompareOptions, RunConfig, TrainOptions, compare, evaluate, train,
+    CompareOptions, RunConfig, RunDir, TrainOptions, compare, evaluate, train,
 };
 
 #[global_allocator]
@@ -161,11 +160,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let device = device_by_name(cli.device.as_deref())?;
             let (mut run_config, out, resuming) = match (&resume, preset, config) {
-                (Some(dir), _, _) => (
-                    RunConfig::load(&dir.join("config.toml"))?,
-                    dir.clone(),
-                    true,
-                ),
+                (Some(dir), _, _) => (RunDir::new(dir).load_config()?, dir.clone(), true),
                 (None, Some(name), None) => {
                     (run_preset(&name)?, out.expect("clap requires --out"), false)
                 }
@@ -190,12 +185,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("--resume continues a run as configured: only --epochs may change");
             }
             run_config.validate("command line")?;
-            if resuming {
-                // A longer run is the same run; record the new length.
-                let mut saved = RunConfig::load(&out.join("config.toml"))?;
-                saved.epochs = run_config.epochs;
-                write_atomic(&out.join("config.toml"), saved.to_toml().as_bytes())?;
-            }
             let summary = train(
                 &run_config,
                 &TrainOptions {

@@ -64,10 +64,21 @@ fn truncated_files_and_wrong_magic_numbers_are_clear_errors() {
     write(&dir.join("short"), &good[..good.len() - 1], false);
     write(&dir.join("header"), &good[..6], false);
     write(&dir.join("labels-as-images"), &labels_file(&[1, 2]), false);
+    // A crafted header whose count × rows × cols does not fit in a usize.
+    let huge = images_file(u32::MAX, u32::MAX, u32::MAX, &[1; 12]);
+    write(&dir.join("overflow"), &huge, false);
+    // One that fits but reaches past any file.
+    write(
+        &dir.join("claims-too-much"),
+        &images_file(60_000, 28, 28, &[1; 12]),
+        false,
+    );
     for (name, want) in [
         ("short", "truncated"),
         ("header", "truncated"),
         ("labels-as-images", "magic"),
+        ("overflow", "more bytes than can be addressed"),
+        ("claims-too-much", "truncated"),
     ] {
         let err = read_images(&dir.join(name)).unwrap_err();
         let msg = err.to_string();

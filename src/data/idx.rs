@@ -72,11 +72,12 @@ fn body<'a>(
     offset: usize,
     len: usize,
 ) -> Result<&'a [u8], DataError> {
-    bytes
-        .get(offset..offset + len)
+    offset
+        .checked_add(len)
+        .and_then(|end| bytes.get(offset..end))
         .ok_or_else(|| DataError::Truncated {
             path: path.to_path_buf(),
-            expected: offset + len,
+            expected: offset.saturating_add(len),
             got: bytes.len(),
         })
 }
@@ -87,7 +88,15 @@ pub fn read_images(path: &Path) -> Result<IdxImages, DataError> {
     check_magic(path, header(&bytes, path, 1)?[0], IMAGES_MAGIC)?;
     let h = header(&bytes, path, 4)?;
     let (count, rows, cols) = (h[1] as usize, h[2] as usize, h[3] as usize);
-    let pixels = body(&bytes, path, 16, count * rows * cols)?.to_vec();
+    // A crafted header can claim more bytes than any file holds (or than usize counts).
+    let len = count
+        .checked_mul(rows)
+        .and_then(|n| n.checked_mul(cols))
+        .ok_or_else(|| DataError::Inconsistent(format!(
+            "{}: the header claims {count} images of {rows}x{cols} pixels, more bytes than can be addressed",
+            path.display()
+        )))?;
+    let pixels = body(&bytes, path, 16, len)?.to_vec();
     Ok(IdxImages {
         count,
         rows,

@@ -166,30 +166,7 @@ impl Dataset {
     /// Loads the four standard IDX files (`train-images-idx3-ubyte[.gz]`, ...) from `dir` and
     /// holds out the last `validation` training examples (5,000 in the paper).
     pub fn load_idx_dir(dir: &Path, validation: usize) -> Result<Self, DataError> {
-        let read = |images: &str, labels: &str| -> Result<Split, DataError> {
-            let images = idx::read_images(&idx::find(dir, images)?)?;
-            let labels_path = idx::find(dir, labels)?;
-            let labels = idx::read_labels(&labels_path)?;
-            if labels.len() != images.count {
-                return Err(DataError::Inconsistent(format!(
-                    "{}: {} labels for {} images",
-                    labels_path.display(),
-                    labels.len(),
-                    images.count
-                )));
-            }
-            if let Some(bad) = labels.iter().find(|&&l| l >= 10) {
-                return Err(DataError::Inconsistent(format!(
-                    "{}: label {bad} is not a digit class 0-9",
-                    labels_path.display()
-                )));
-            }
-            Ok(Split {
-                images: images.pixels.iter().map(|&p| p as f32 / 255.0).collect(),
-                labels,
-                dim: images.rows * images.cols,
-            })
-        };
+        let read = |images: &str, labels: &str| read_split(dir, images, labels);
         let full = read("train-images-idx3-ubyte", "train-labels-idx1-ubyte")?;
         let test = read("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")?;
         if full.dim != test.dim {
@@ -223,6 +200,37 @@ impl Dataset {
             classes: 10,
         })
     }
+}
+
+/// Only the test split of an IDX folder (`t10k-*`), e.g. to evaluate a checkpoint.
+pub fn load_idx_test(dir: &Path) -> Result<Split, DataError> {
+    read_split(dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+}
+
+/// One split from an images file and its labels file.
+fn read_split(dir: &Path, images: &str, labels: &str) -> Result<Split, DataError> {
+    let images = idx::read_images(&idx::find(dir, images)?)?;
+    let labels_path = idx::find(dir, labels)?;
+    let labels = idx::read_labels(&labels_path)?;
+    if labels.len() != images.count {
+        return Err(DataError::Inconsistent(format!(
+            "{}: {} labels for {} images",
+            labels_path.display(),
+            labels.len(),
+            images.count
+        )));
+    }
+    if let Some(bad) = labels.iter().find(|&&l| l >= 10) {
+        return Err(DataError::Inconsistent(format!(
+            "{}: label {bad} is not a digit class 0-9",
+            labels_path.display()
+        )));
+    }
+    Ok(Split {
+        images: images.pixels.iter().map(|&p| p as f32 / 255.0).collect(),
+        labels,
+        dim: images.rows * images.cols,
+    })
 }
 
 /// The shared MNIST copy used by tests and examples, if present: `$MNIST_DIR`, else

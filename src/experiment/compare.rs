@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 
 use super::presets::{Comparison, comparison};
-use super::run::{RunSummary, TrainOptions, train_on, write_atomic};
+use super::run::{RunSummary, TrainOptions, train_on};
+use super::run_dir::{RunDir, write_atomic};
 use super::{ExperimentError, RunConfig};
 use crate::plot::{LineChart, Series, write_png_rows};
 
@@ -65,10 +66,8 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
         }
         configs.push(config);
     }
-    std::fs::create_dir_all(&options.out).map_err(|e| ExperimentError::Io {
-        path: options.out.clone(),
-        message: e.to_string(),
-    })?;
+    // One comparison at a time per results folder (each run also locks its own directory).
+    let _lock = RunDir::new(&options.out).lock()?;
     let mut rows = read_summary(&options.out.join("summary.csv"))?;
     let mut curves = Vec::new();
     let mut data_cache: Option<(String, super::task::TaskData)> = None;
@@ -79,17 +78,13 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
                 seed,
                 ..config.clone()
             };
-            let dir = options
-                .out
-                .join("runs")
-                .join(&config.name)
-                .join(format!("seed{seed}"));
+            let dir = RunDir::of_seed(&options.out, &config.name, seed);
             (config, dir)
         };
         for seed in 1..=options.seeds {
             let (config, dir) = seed_run(seed);
-            extend_epochs(&dir, &config)?;
-            if let Some(done) = finished(&dir, &config) {
+            dir.extend(&config)?;
+            if let Some(done) = dir.finished(&config) {
                 runs.push(done);
                 continue;
             }
@@ -98,12 +93,12 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
                 data_cache = Some((key, config.load_data(options.device)?));
             }
             let data = &data_cache.as_ref().expect("loaded").1;
-            let resume = dir.join("checkpoint").join("state.json").exists();
+            let resume = dir.checkpoint()?.is_some();
             let summary = train_on(
                 &config,
                 data,
                 &TrainOptions {
-                    out: &dir,
+                    out: dir.root(),
                     resume,
                     device: options.device,
                     progress: options.progress,
@@ -114,7 +109,7 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
         // Seeds finished by an earlier `--seeds N` stay in the row: it never shrinks.
         for seed in options.seeds + 1.. {
             let (config, dir) = seed_run(seed);
-            match finished(&dir, &config) {
+            match dir.finished(&config) {
                 Some(done) => runs.push(done),
                 None => break,
             }
@@ -155,17 +150,14 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
     // The plot shows every learner of the summary, also those run by earlier invocations.
     let mut all_curves = Vec::new();
     for row in &rows {
-        let saved = options.out.join("runs").join(&row.learner).join("seed1");
         match curves
             .iter()
             .position(|c: &RunSummary| c.name == row.learner)
         {
             Some(i) => all_curves.push(curves.swap_remove(i)),
             None => {
-                if let Some(run) = std::fs::read_to_string(saved.join("metrics.json"))
-                    .ok()
-                    .and_then(|text| serde_json::from_str::<RunSummary>(&text).ok())
-                {
+                let saved = RunDir::of_seed(&options.out, &row.learner, 1);
+                if let Ok(run) = saved.summary() {
                     all_curves.push(run);
                 }
             }
@@ -173,33 +165,6 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
     }
     plot(&options.out.join("curves.png"), &all_curves)?;
     Ok(rows)
-}
-
-/// A run started with the same config but fewer epochs is the same run, made longer: its saved
-/// config takes the new length, so it resumes from its last checkpoint (as `train --resume
-/// DIR --epochs N` does).
-fn extend_epochs(dir: &Path, config: &RunConfig) -> Result<(), ExperimentError> {
-    let Ok(mut saved) = RunConfig::load(&dir.join("config.toml")) else {
-        return Ok(());
-    };
-    if saved.epochs < config.epochs {
-        saved.epochs = config.epochs;
-        if saved.to_toml() == config.to_toml() {
-            write_atomic(&dir.join("config.toml"), saved.to_toml().as_bytes())?;
-        }
-    }
-    Ok(())
-}
-
-/// A run directory whose metrics already cover `config.epochs` with the same config.
-fn finished(dir: &Path, config: &RunConfig) -> Option<RunSummary> {
-    let saved = RunConfig::load(&dir.join("config.toml")).ok()?;
-    if saved.to_toml() != config.to_toml() {
-        return None;
-    }
-    let text = std::fs::read_to_string(dir.join("metrics.json")).ok()?;
-    let summary: RunSummary = serde_json::from_str(&text).ok()?;
-    (summary.epochs.len() >= config.epochs).then_some(summary)
 }
 
 fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ExperimentError> {

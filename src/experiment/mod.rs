@@ -5,6 +5,7 @@ pub mod compare;
 pub mod config;
 pub mod presets;
 pub mod run;
+pub mod run_dir;
 pub mod task;
 
 use std::path::PathBuf;
@@ -12,6 +13,24 @@ use std::path::PathBuf;
 pub use compare::{CompareOptions, SummaryRow, compare};
 pub use config::{LearnerSpec, RunConfig, TaskConfig};
 pub use run::{EpochMetrics, RunSummary, TrainOptions, evaluate, train};
+pub use run_dir::{Checkpoint, RunDir};
+
+fn diverged_at(step: Option<usize>, loss: Option<f64>) -> String {
+    match (step, loss) {
+        (Some(step), Some(loss)) => format!(" at step {step} (training loss {loss})"),
+        _ => " (its weights became NaN or infinite)".into(),
+    }
+}
+
+fn kept_checkpoint(kept: Option<usize>, dir: &std::path::Path) -> String {
+    match kept {
+        Some(epoch) => format!(
+            "the checkpoint of epoch {epoch} in {} is kept; lower the learning rates to go on",
+            dir.display()
+        ),
+        None => "no checkpoint was written; lower the learning rates".into(),
+    }
+}
 
 /// Why an experiment could not run; each names the file or value at fault.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +62,28 @@ pub enum ExperimentError {
     /// The output directory already holds a run.
     #[error("{0} already holds a run: pass --resume to continue it, or choose another --out")]
     Exists(PathBuf),
+    /// Another process is training in the same directory.
+    #[error(
+        "{0} is in use by another run (its run.lock is held): wait for it, or choose another --out"
+    )]
+    Locked(PathBuf),
+    /// The weights diverged; the last good checkpoint was kept.
+    #[error("{run} diverged in epoch {epoch}{}: training stopped; {}", diverged_at(*.step, *.loss), kept_checkpoint(*.kept, .dir))]
+    Diverged {
+        /// The run's label.
+        run: String,
+        /// The epoch (from 1).
+        epoch: usize,
+        /// The first step (from 1) with a non-finite loss, when the loss showed it (else the
+        /// weights were found non-finite after the epoch).
+        step: Option<usize>,
+        /// That loss.
+        loss: Option<f64>,
+        /// The epoch of the checkpoint kept, if one was written.
+        kept: Option<usize>,
+        /// The run directory.
+        dir: PathBuf,
+    },
     /// A checkpoint is missing or does not fit.
     #[error("{path}: {message}")]
     Checkpoint {

@@ -2,7 +2,7 @@
 //! output directory, and exact resumption.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use baselines::alignment::{Probe, probe};
@@ -10,10 +10,11 @@ use burn::tensor::{Device, Tensor};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
+use super::run_dir::{RunDir, io, write_atomic};
 use super::task::TaskData;
 use super::{ExperimentError, RunConfig};
 use crate::plot::{LineChart, Series, write_png_rows};
-use crate::training::train_epoch;
+use crate::training::{EpochError, train_epoch};
 
 /// Metrics of one epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,45 +58,6 @@ impl RunSummary {
     }
 }
 
-/// Where a run keeps its checkpoint.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct CheckpointState {
-    epoch: usize,
-    step_count: u64,
-}
-
-/// Files of a run directory.
-pub struct RunDir {
-    /// The directory.
-    pub root: PathBuf,
-}
-
-impl RunDir {
-    /// `config.toml`: the resolved configuration.
-    pub fn config(&self) -> PathBuf {
-        self.root.join("config.toml")
-    }
-    /// `metrics.csv`.
-    pub fn csv(&self) -> PathBuf {
-        self.root.join("metrics.csv")
-    }
-    /// `metrics.json`.
-    pub fn json(&self) -> PathBuf {
-        self.root.join("metrics.json")
-    }
-    /// `curves.png`.
-    pub fn png(&self) -> PathBuf {
-        self.root.join("curves.png")
-    }
-    /// `checkpoint/model.bpk`.
-    pub fn model(&self) -> PathBuf {
-        self.root.join("checkpoint").join("model.bpk")
-    }
-    fn state(&self) -> PathBuf {
-        self.root.join("checkpoint").join("state.json")
-    }
-}
-
 /// Options of [`train`].
 pub struct TrainOptions<'a> {
     /// Output directory.
@@ -106,20 +68,6 @@ pub struct TrainOptions<'a> {
     pub device: &'a Device,
     /// Show a progress bar (only drawn on a terminal).
     pub progress: bool,
-}
-
-fn io(path: &Path) -> impl Fn(std::io::Error) -> ExperimentError + '_ {
-    move |e| ExperimentError::Io {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
-}
-
-/// Writes `text` to `path` through a temporary file and a rename.
-pub fn write_atomic(path: &Path, text: &[u8]) -> Result<(), ExperimentError> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io(path))
 }
 
 /// Trains `config` (data loaded here), writing everything into `options.out`.
@@ -134,19 +82,9 @@ pub fn train_on(
     data: &TaskData,
     options: &TrainOptions,
 ) -> Result<RunSummary, ExperimentError> {
-    let dir = RunDir {
-        root: options.out.to_path_buf(),
-    };
-    let sizes = config.learner.sizes();
-    if sizes[0] != data.inputs || sizes[sizes.len() - 1] != data.outputs {
-        return Err(ExperimentError::Config {
-            origin: config.name.clone(),
-            message: format!(
-                "learner sizes {sizes:?} do not fit the task ({} inputs, {} outputs)",
-                data.inputs, data.outputs
-            ),
-        });
-    }
+    let dir = RunDir::new(options.out);
+    check_data(config, data)?;
+    let _lock = dir.lock()?;
     let mut learner = config
         .learner
         .clone()
@@ -157,24 +95,29 @@ pub fn train_on(
         epochs: Vec::new(),
     };
     if options.resume {
-        let saved = RunConfig::load(&dir.config())?;
-        if saved.to_toml() != config.to_toml() {
+        let saved = dir.load_config()?;
+        let same_run = RunConfig {
+            epochs: config.epochs,
+            ..saved.clone()
+        };
+        if same_run.to_toml() != config.to_toml() {
             return Err(ExperimentError::Checkpoint {
                 path: dir.config(),
                 message: "the run was started with a different configuration".into(),
             });
         }
-        let state: CheckpointState = read_json(&dir.state())?;
-        learner.load(&dir.model())?;
-        learner.set_step_count(state.step_count);
-        summary = read_json(&dir.json())?;
-        summary.epochs.truncate(state.epoch);
-    } else {
-        if dir.csv().exists() || dir.model().exists() {
-            return Err(ExperimentError::Exists(dir.root.clone()));
+        summary = dir.summary()?;
+        let checkpoint = dir.restore(learner.as_mut(), summary.epochs.len())?;
+        summary.epochs.truncate(checkpoint.epoch);
+        // A longer (or shorter) run is the same run: record its length once it resumed.
+        if saved.epochs != config.epochs {
+            dir.save_config(config)?;
         }
-        std::fs::create_dir_all(dir.root.join("checkpoint")).map_err(io(&dir.root))?;
-        write_atomic(&dir.config(), config.to_toml().as_bytes())?;
+    } else {
+        if dir.holds_run() {
+            return Err(ExperimentError::Exists(dir.root().to_path_buf()));
+        }
+        dir.save_config(config)?;
     }
 
     let batches = data.train.len() / config.batch;
@@ -189,6 +132,14 @@ pub fn train_on(
         learner.set_rate_scale(config.lr_decay.powi(epoch as i32 - 1));
         let start = Instant::now();
         let mut samples = 0usize;
+        let diverged = |step: Option<usize>, loss: Option<f64>| ExperimentError::Diverged {
+            run: config.name.clone(),
+            epoch,
+            step,
+            loss,
+            kept: (epoch > 1).then_some(epoch - 1),
+            dir: dir.root().to_path_buf(),
+        };
         let loss = train_epoch(
             learner.as_mut(),
             &data.train.inputs,
@@ -206,7 +157,11 @@ pub fn train_on(
                     bar.set_position(b as u64);
                 }
             },
-        )?;
+        )
+        .map_err(|e| match e {
+            EpochError::Diverged { step, loss } => diverged(Some(step), Some(loss)),
+            EpochError::Learner(e) => e.into(),
+        })?;
         let train_loss = loss.into_scalar::<f64>();
         let epoch_seconds = start.elapsed().as_secs_f64();
         bar.finish_and_clear();
@@ -232,19 +187,47 @@ pub fn train_on(
         }
         summary.epochs.push(metrics);
         write_metrics(&dir, &summary)?;
-        learner.save(&dir.model())?;
-        let state = CheckpointState {
-            epoch,
-            step_count: learner.step_count(),
-        };
-        write_atomic(
-            &dir.state(),
-            serde_json::to_string_pretty(&state)
-                .expect("plain data")
-                .as_bytes(),
-        )?;
+        match dir.commit(learner.as_ref(), epoch) {
+            Ok(()) => {}
+            // The last step left non-finite weights: the previous checkpoint stays, and the
+            // metrics go back to it.
+            Err(ExperimentError::Learner(baselines::BaselineError::NonFinite { .. })) => {
+                summary.epochs.pop();
+                write_metrics(&dir, &summary)?;
+                return Err(diverged(None, None));
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(summary)
+}
+
+/// Refuses data on which a run could not train or report: no full batch per epoch, or an
+/// empty test split.
+fn check_data(config: &RunConfig, data: &TaskData) -> Result<(), ExperimentError> {
+    let bad = |message: String| ExperimentError::Config {
+        origin: config.name.clone(),
+        message,
+    };
+    let sizes = config.learner.sizes();
+    if sizes[0] != data.inputs || sizes[sizes.len() - 1] != data.outputs {
+        return Err(bad(format!(
+            "learner sizes {sizes:?} do not fit the task ({} inputs, {} outputs)",
+            data.inputs, data.outputs
+        )));
+    }
+    if data.train.len() < config.batch {
+        return Err(bad(format!(
+            "{} training examples (after the validation split) make no batch of {}: an epoch \
+             would take no step",
+            data.train.len(),
+            config.batch
+        )));
+    }
+    if data.test.is_empty() {
+        return Err(bad("the test split is empty".into()));
+    }
+    Ok(())
 }
 
 /// Examples in the probe batch of the per-epoch diagnostics.
@@ -271,34 +254,19 @@ pub fn evaluate(
     data_dir: Option<&Path>,
     device: &Device,
 ) -> Result<(RunConfig, f64), ExperimentError> {
-    let run = RunDir {
-        root: dir.to_path_buf(),
-    };
-    let mut config = RunConfig::load(&run.config())?;
+    let run = RunDir::new(dir);
+    let mut config = run.load_config()?;
     config.task = config.task.clone().with_data_dir(data_dir);
-    let data = config.load_data(device)?;
     let mut learner = config
         .learner
         .clone()
         .with_seed(config.seed)
         .build(&config.name, device)?;
-    if !run.model().exists() {
-        return Err(ExperimentError::Checkpoint {
-            path: run.model(),
-            message: "no checkpoint here (has the run finished an epoch?)".into(),
-        });
-    }
-    learner.load(&run.model())?;
-    let error = data.test.error(|x| learner.predict(x));
+    let epochs = run.summary().map_or(usize::MAX, |s| s.epochs.len());
+    run.restore(learner.as_mut(), epochs)?;
+    let test = config.load_test_data(device)?;
+    let error = test.error(|x| learner.predict(x));
     Ok((config, error))
-}
-
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ExperimentError> {
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
-    serde_json::from_str(&text).map_err(|e| ExperimentError::Checkpoint {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })
 }
 
 /// Writes `metrics.csv`, `metrics.json` and `curves.png`.
@@ -359,7 +327,10 @@ fn write_metrics(dir: &RunDir, summary: &RunSummary) -> Result<(), ExperimentErr
     if !mechanism.is_empty() {
         rows.push(mechanism);
     }
-    write_png_rows(&dir.png(), &rows)?;
+    // Drawn beside and renamed, so a kill never leaves half a picture.
+    let tmp = dir.png().with_extension("tmp.png");
+    write_png_rows(&tmp, &rows)?;
+    std::fs::rename(&tmp, dir.png()).map_err(io(&dir.png()))?;
     Ok(())
 }
 
@@ -368,8 +339,10 @@ fn write_metrics(dir: &RunDir, summary: &RunSummary) -> Result<(), ExperimentErr
 /// (run, layer), only for what the runs logged. Series are labelled by layer, and by run name
 /// too when there are several runs.
 pub(crate) fn probe_charts(runs: &[&RunSummary]) -> Vec<LineChart> {
+    type Layers = fn(&Probe) -> Vec<String>;
     type Pick = fn(&Probe, usize) -> Option<f64>;
-    let panels: [(&str, &str, fn(&Probe) -> Vec<String>, Pick); 3] = [
+    type Panel = (&'static str, &'static str, Layers, Pick);
+    let panels: [Panel; 3] = [
         (
             "feedback vs forward weights",
             "angle (degrees)",

@@ -97,6 +97,21 @@ fn default_dir(name: &str) -> PathBuf {
 }
 
 impl super::RunConfig {
+    /// Only the test split of the run's task (reads no training file), on `device`.
+    pub fn load_test_data(&self, device: &Device) -> Result<DeviceData, ExperimentError> {
+        let (low, high) = (self.target_low, self.target_high);
+        let image_test = |name: &str, dir: &Option<PathBuf>| {
+            let dir = dir.clone().unwrap_or_else(|| default_dir(name));
+            let test = crate::data::mnist::load_idx_test(&dir)?;
+            Ok(upload_split(test, 10, (low, high), device))
+        };
+        match &self.task {
+            TaskConfig::Mnist { data_dir } => image_test("mnist", data_dir),
+            TaskConfig::FashionMnist { data_dir } => image_test("fashion-mnist", data_dir),
+            TaskConfig::Teacher { .. } => Ok(self.load_data(device)?.test),
+        }
+    }
+
     /// The run's data: its task, training limit and target rates, on `device`.
     pub fn load_data(&self, device: &Device) -> Result<TaskData, ExperimentError> {
         load_task(
@@ -122,23 +137,14 @@ pub fn load_task(
             Some(n) => data.train.limit(n),
             None => data.train,
         };
-        // Each split moves to the device (held once, not copied).
         let classes = data.classes;
-        let upload_split = |split: Split| {
-            let targets = split.target_rates(classes, low, high, device, Precision::F32);
-            let on_device = split.into_device(device);
-            DeviceData {
-                inputs: on_device.images,
-                targets,
-                labels: Some(on_device.labels),
-            }
-        };
+        let upload = |split| upload_split(split, classes, (low, high), device);
         Ok(TaskData {
             inputs: train.dim,
             outputs: classes,
-            train: upload_split(train),
-            validation: upload_split(data.validation),
-            test: upload_split(data.test),
+            train: upload(train),
+            validation: upload(data.validation),
+            test: upload(data.test),
             classification: true,
         })
     };
@@ -149,6 +155,22 @@ pub fn load_task(
             let n = limit.map_or(*train, |l| l.min(*train));
             Ok(teacher_task(n, device))
         }
+    }
+}
+
+/// A split on the device with its target rates (held once, not copied).
+fn upload_split(
+    split: Split,
+    classes: usize,
+    (low, high): (f64, f64),
+    device: &Device,
+) -> DeviceData {
+    let targets = split.target_rates(classes, low, high, device, Precision::F32);
+    let on_device = split.into_device(device);
+    DeviceData {
+        inputs: on_device.images,
+        targets,
+        labels: Some(on_device.labels),
     }
 }
 

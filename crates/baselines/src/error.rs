@@ -34,6 +34,12 @@ pub enum BaselineError {
         /// What went wrong.
         message: String,
     },
+    /// The weights hold NaN or infinity, so they were not written over a good checkpoint.
+    #[error("weights are not finite (NaN or infinity): not saved to {path}")]
+    NonFinite {
+        /// The checkpoint that was kept.
+        path: String,
+    },
     /// An error from the microcircuit.
     #[error(transparent)]
     Dendritic(#[from] DendriticError),

@@ -193,7 +193,11 @@ impl Mlp {
 
     /// Backprop's gradient of the batch-mean loss with respect to every weight matrix
     /// (bottom to top) on one batch, through Burn's autodiff. `self` must live on an autodiff
-    /// device (see [`Mlp::copy_to`]).
+    /// device (see [`Mlp::copy_to`]). `target` holds target *rates*, as everywhere. What is
+    /// differentiated is the objective's surrogate ([`Objective::surrogate_loss`]): for
+    /// [`OutputError::Potential`] that is `½ Σ sg(φ'(u_N)) (u_N − u_trgt)²` with
+    /// `u_trgt = φ⁻¹(r_trgt)` and `sg` a stop-gradient, whose gradient is the paper's
+    /// `e_N = φ'(u_N) (u_trgt − u_N)` (not the gradient of the reported `½ ‖u_trgt − u_N‖²`).
     pub fn weight_gradients(
         &self,
         input: Tensor<2>,

@@ -156,7 +156,11 @@ impl Microcircuit {
     ///
     /// Presynaptic rates are those that drove the dendrite being corrected, so each rule is
     /// the delta rule of that dendrite's prediction. With no target, a self-predicting
-    /// network gets zero updates.
+    /// network gets zero `W_up`, `W_IP` and `W_PI` updates (its apical dendrites are silent);
+    /// `W_down` still learns by Eq. 10 unless its prediction of `r_k` from `r_{k+1}` is
+    /// already exact. Eq. 7's `φ(u_k) - φ(v̂_B,k)` is computed from `u_k - v̂_B,k = λ_k v_A,k`
+    /// ([`Transfer::rate_difference`](crate::Transfer::rate_difference)), so it keeps its
+    /// precision at weak nudging.
     pub fn plasticity(&self, state: &State) -> Updates {
         let config = &self.config;
         let phi = config.transfer;
@@ -182,7 +186,14 @@ impl Microcircuit {
             let (w_up, b_up) = outer(
                 rates.up[i],
                 state.presynaptic(k),
-                || h.rate.clone() - phi.rate(h.basal.clone().mul_scalar(1.0 - lambda_k)),
+                // φ(u_k) − φ(v̂_B,k) from u_k − v̂_B,k = λ_k v_A,k, without cancellation.
+                || {
+                    phi.rate_difference(
+                        h.rate.clone(),
+                        h.basal.clone().mul_scalar(1.0 - lambda_k),
+                        h.apical.clone().mul_scalar(lambda_k),
+                    )
+                },
                 bias,
             );
             let (w_ip, b_ip) = outer(

@@ -64,6 +64,36 @@ impl Transfer {
         }
     }
 
+    /// `φ(a) − φ(b)`, element-wise, from `φ(a)`, `b` and the difference `d = a − b` known
+    /// exactly in potentials, in a form that does not subtract two nearly equal rates (for
+    /// `a ≈ b` the direct difference keeps only the rounding noise of the rates):
+    ///
+    /// - logistic: `σ(a) (1 − σ(b)) (1 − e^{−d})`, with `1 − e^{−d} = tanh(d/2) (1 + e^{−d})`;
+    /// - tanh: `tanh(d) (1 − tanh(a) tanh(b))`;
+    /// - soft-ReLU: `γ log1p(σ(β(b − θ)) (e^{βd} − 1))`, with `e^x − 1 = tanh(x/2) (1 + e^x)`.
+    pub fn rate_difference<const D: usize>(
+        &self,
+        rate_a: Tensor<D>,
+        b: Tensor<D>,
+        d: Tensor<D>,
+    ) -> Tensor<D> {
+        match *self {
+            Self::Logistic => {
+                let one_minus_exp =
+                    d.clone().mul_scalar(0.5).tanh() * d.neg().exp().add_scalar(1.0);
+                rate_a * activation::sigmoid(b.neg()) * one_minus_exp
+            }
+            Self::Tanh => d.tanh() * (rate_a * b.tanh()).neg().add_scalar(1.0),
+            Self::SoftRelu { gamma, beta, theta } => {
+                let x = d.mul_scalar(beta);
+                let expm1 = x.clone().mul_scalar(0.5).tanh() * x.exp().add_scalar(1.0);
+                (activation::sigmoid(b.sub_scalar(theta).mul_scalar(beta)) * expm1)
+                    .log1p()
+                    .mul_scalar(gamma)
+            }
+        }
+    }
+
     /// φ'(u), element-wise.
     pub fn derivative<const D: usize>(&self, u: Tensor<D>) -> Tensor<D> {
         match *self {
@@ -131,6 +161,42 @@ mod tests {
 
     fn host(t: Tensor<1>) -> Vec<f64> {
         t.to_data().convert::<f64>().try_into_vec::<f64>().unwrap()
+    }
+
+    #[test]
+    fn rate_difference_is_the_difference_of_rates_and_keeps_tiny_ones() {
+        let device = Device::default();
+        let f64s = |v: Vec<f64>| {
+            let n = v.len();
+            Tensor::<1>::from_data(TensorData::new(v, [n]), (&device, burn::tensor::DType::F64))
+        };
+        let b = [-3.0, -0.5, 0.0, 0.7, 2.5, 3.5];
+        for phi in [
+            Transfer::Logistic,
+            Transfer::paper_soft_relu(),
+            Transfer::Tanh,
+        ] {
+            for d in [0.8, -0.3, 1e-13] {
+                let a: Vec<f64> = b.iter().map(|b| b + d).collect();
+                let rate_a = phi.rate(f64s(a.clone()));
+                let got = host(phi.rate_difference(rate_a, f64s(b.to_vec()), f64s(vec![d; 6])));
+                for i in 0..b.len() {
+                    // d φ'(b) to second order is the exact difference for tiny d.
+                    let exact = if d.abs() < 1e-9 {
+                        let slope = host(phi.derivative(f64s(vec![b[i]])))[0];
+                        d * slope
+                    } else {
+                        phi.rate_scalar(a[i]) - phi.rate_scalar(b[i])
+                    };
+                    assert!(
+                        (got[i] - exact).abs() <= 1e-12 * exact.abs().max(1e-300) + 1e-15 * d.abs(),
+                        "{phi:?}, b {}, d {d}: {} against {exact}",
+                        b[i],
+                        got[i]
+                    );
+                }
+            }
+        }
     }
 
     #[test]
