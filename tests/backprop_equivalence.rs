@@ -178,4 +178,3 @@ fn the_per_epoch_probe_sees_the_self_predicting_state_and_backprop_alignment() {
         probe.feedback
     );
 }
-

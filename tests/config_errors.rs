@@ -135,3 +135,44 @@ fn a_config_round_trips_through_json() {
     let back: MicrocircuitConfig = serde_json::from_str(&json).unwrap();
     assert_eq!(back, config);
 }
+
+/// A run configuration file's mistakes: each is one clear error naming the key, the nearest
+/// valid key where there is one, and nothing falls back to a default silently.
+#[test]
+fn run_config_mistakes_are_named_not_ignored() {
+    use microcircuits::experiment::RunConfig;
+    let dendritic = "name = \"x\"\nepochs = 1\n[task]\nkind = \"teacher\"\n[learner]\nkind = \"dendritic\"\nsizes = [30, 20, 10]\n";
+    let bp_adam = "name = \"x\"\nepochs = 1\n[task]\nkind = \"mnist\"\n[learner]\nkind = \"bp\"\n[learner.net]\nsizes = [784, 10]\n[learner.optim]\nlr = 0.001\nkind = { kind = \"adam\", beta_1 = 2.0, beta_2 = 0.999, epsilon = 1e-8 }\n";
+    assert!(RunConfig::parse(dendritic, "ok.toml").is_ok());
+    for (text, want) in [
+        (
+            format!("batch_size = 20\n{dendritic}"),
+            "unknown key `batch_size` (did you mean `batch`?)",
+        ),
+        (
+            format!("{dendritic}etta_up = [1.0, 1.0]\n"),
+            "unknown key `learner.etta_up` (did you mean `learner.eta_up`?)",
+        ),
+        (
+            dendritic.replace("kind = \"teacher\"", "kind = \"teacher\"\ntrian = 5"),
+            "unknown key `task.trian` (did you mean `task.train`?)",
+        ),
+        (
+            format!("{dendritic}lambda_hidden = nan\n"),
+            "`learner.lambda_hidden` is NaN: every number in a run configuration must be finite",
+        ),
+        (
+            format!("target_high = 1.0\n{dendritic}"),
+            "target rate 1 is outside the range of the learner's transfer function",
+        ),
+        (bp_adam.to_string(), "Adam beta_1 must be in [0, 1), got 2"),
+    ] {
+        let err = RunConfig::parse(&text, "bad.toml")
+            .and_then(|c| c.learner.build("x", &Device::default()).map(|_| c))
+            .err()
+            .unwrap_or_else(|| panic!("accepted: {text}"))
+            .to_string();
+        assert!(err.contains(want), "{want}\n  got: {err}");
+        assert!(!err.contains('\n'), "one line: {err}");
+    }
+}

@@ -38,6 +38,18 @@ impl LearnerSpec {
         }
     }
 
+    /// The transfer function whose inverse turns target rates into target potentials, for
+    /// learners that use it (the microcircuit, and any rule with the potential-space error).
+    pub fn target_transfer(&self) -> Option<dendritic::Transfer> {
+        let net = match self {
+            Self::Dendritic(c) => return Some(c.transfer),
+            Self::Bp(c) => &c.net,
+            Self::Feedback(c) => &c.net,
+            Self::TargetProp(c) => &c.net,
+        };
+        (net.error == baselines::OutputError::Potential).then_some(net.transfer)
+    }
+
     /// The same spec with its weight seed set.
     pub fn with_seed(mut self, seed: u64) -> Self {
         match &mut self {
@@ -158,8 +170,105 @@ fn with_defaults(learner: serde_json::Value) -> Result<serde_json::Value, String
         }
     };
     let mut merged = serde_json::to_value(defaults).map_err(|e| e.to_string())?;
+    same_keys(&learner, &merged, "learner.")?;
     merge(&mut merged, learner);
     Ok(merged)
+}
+
+/// The keys of a run configuration's top level.
+const RUN_KEYS: &[&str] = &[
+    "name",
+    "task",
+    "epochs",
+    "batch",
+    "seed",
+    "limit",
+    "target_low",
+    "target_high",
+    "lr_decay",
+    "learner",
+];
+
+/// Every key of the table `value` is one of `keys`; else the error names it and the nearest.
+fn known_keys(value: &serde_json::Value, keys: &[&str], prefix: &str) -> Result<(), String> {
+    let Some(table) = value.as_object() else {
+        return Ok(());
+    };
+    for key in table.keys() {
+        if !keys.contains(&key.as_str()) {
+            return Err(unknown_key(prefix, key, keys.iter().copied()));
+        }
+    }
+    Ok(())
+}
+
+/// Every key of `over` (recursively) exists in `defaults`, the fully defaulted learner table.
+/// Tables tagged with a different `kind` than the default's (e.g. `optim.kind = "adam"` over
+/// SGD's defaults) are left to serde, which knows each variant's fields.
+fn same_keys(
+    over: &serde_json::Value,
+    defaults: &serde_json::Value,
+    prefix: &str,
+) -> Result<(), String> {
+    let (Some(over), Some(defaults)) = (over.as_object(), defaults.as_object()) else {
+        return Ok(());
+    };
+    if over
+        .get("kind")
+        .is_some_and(|k| Some(k) != defaults.get("kind"))
+    {
+        return Ok(());
+    }
+    for (key, value) in over {
+        match defaults.get(key) {
+            Some(default) => same_keys(value, default, &format!("{prefix}{key}."))?,
+            None => {
+                return Err(unknown_key(
+                    prefix,
+                    key,
+                    defaults.keys().map(String::as_str),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn unknown_key<'a>(prefix: &str, key: &str, known: impl Iterator<Item = &'a str>) -> String {
+    let known: Vec<&str> = known.collect();
+    let nearest = known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(k, key), *k))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(similarity, _)| *similarity >= 0.8);
+    let hint = match nearest {
+        Some((_, k)) => format!("did you mean `{prefix}{k}`?"),
+        None => format!("known keys: {}", known.join(", ")),
+    };
+    format!("unknown key `{prefix}{key}` ({hint})")
+}
+
+/// TOML allows `nan` and `inf`; no setting of a run accepts them (JSON has no such numbers,
+/// so they would arrive as a confusing "null").
+fn finite_numbers(value: &toml::Value, path: &str) -> Result<(), String> {
+    match value {
+        toml::Value::Float(x) if !x.is_finite() => Err(format!(
+            "`{path}` is {x}: every number in a run configuration must be finite"
+        )),
+        toml::Value::Table(table) => table.iter().try_for_each(|(key, v)| {
+            let path = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            finite_numbers(v, &path)
+        }),
+        toml::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| finite_numbers(v, &format!("{path}[{i}]"))),
+        _ => Ok(()),
+    }
 }
 
 /// Overlays `over` onto `base`, table by table.
@@ -198,13 +307,29 @@ fn default_lr_decay() -> f64 {
 
 impl RunConfig {
     /// Parses TOML (or JSON when `path` ends in `.json`), naming `path` in errors.
+    ///
+    /// Every key must be one the configuration knows (a misspelt key is an error that suggests
+    /// the nearest valid one, not silently ignored), and every number finite.
     pub fn parse(text: &str, path: &str) -> Result<Self, ExperimentError> {
         let value: Result<serde_json::Value, String> = if path.ends_with(".json") {
             serde_json::from_str(text).map_err(|e| e.to_string())
         } else {
-            toml::from_str(text).map_err(|e| e.to_string())
+            toml::from_str::<toml::Value>(text)
+                .map_err(|e| e.to_string())
+                .and_then(|value| {
+                    finite_numbers(&value, "")?;
+                    serde_json::to_value(value).map_err(|e| e.to_string())
+                })
         };
         let parsed = value.and_then(|mut value| {
+            known_keys(&value, RUN_KEYS, "")?;
+            if let Some(task) = value.get("task") {
+                let keys: &[&str] = match task.get("kind").and_then(|k| k.as_str()) {
+                    Some("teacher") => &["kind", "train"],
+                    _ => &["kind", "data_dir"],
+                };
+                known_keys(task, keys, "task.")?;
+            }
             if let Some(learner) = value.get_mut("learner") {
                 *learner = with_defaults(learner.take())?;
             }
@@ -255,6 +380,20 @@ impl RunConfig {
                 "target_low ({}) must be below target_high ({})",
                 self.target_low, self.target_high
             )));
+        }
+        if !(self.target_low.is_finite() && self.target_high.is_finite()) {
+            return Err(bad("target rates must be finite".into()));
+        }
+        if let Some(phi) = self.learner.target_transfer() {
+            for rate in [self.target_low, self.target_high] {
+                if phi.inverse_scalar(rate).is_none() {
+                    return Err(bad(format!(
+                        "target rate {rate} is outside the range of the learner's transfer \
+                         function {phi:?}, so it has no target potential φ⁻¹(r) (the logistic \
+                         needs rates strictly between 0 and 1)"
+                    )));
+                }
+            }
         }
         let sizes = self.learner.sizes();
         if sizes.len() < 2 {

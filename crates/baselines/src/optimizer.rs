@@ -50,13 +50,32 @@ pub struct OptimizerConfig {
 }
 
 impl OptimizerConfig {
-    /// Checks the learning rate.
+    /// Checks the learning rate and, for Adam, `beta_1`, `beta_2` in [0, 1) and `epsilon > 0`.
     pub fn validate(&self, what: &str) -> crate::Result<()> {
         if !(self.lr.is_finite() && self.lr >= 0.0) {
             return Err(BaselineError::BadConfig(format!(
                 "{what} learning rate must be finite and >= 0, got {}",
                 self.lr
             )));
+        }
+        if let OptimizerKind::Adam {
+            beta_1,
+            beta_2,
+            epsilon,
+        } = self.kind
+        {
+            for (name, beta) in [("beta_1", beta_1), ("beta_2", beta_2)] {
+                if !(0.0..1.0).contains(&beta) {
+                    return Err(BaselineError::BadConfig(format!(
+                        "{what} Adam {name} must be in [0, 1), got {beta}"
+                    )));
+                }
+            }
+            if !(epsilon.is_finite() && epsilon > 0.0) {
+                return Err(BaselineError::BadConfig(format!(
+                    "{what} Adam epsilon must be finite and > 0, got {epsilon}"
+                )));
+            }
         }
         Ok(())
     }
