@@ -75,7 +75,8 @@ fn train_writes_a_run_eval_reproduces_it_and_resume_is_exact() {
         "metrics.csv",
         "metrics.json",
         "curves.png",
-        "checkpoint/model.bpk",
+        "checkpoint/state.json",
+        "checkpoint/model-e0001.bpk",
     ] {
         assert!(one.join(file).exists(), "{file} written");
     }
@@ -355,6 +356,6 @@ fn bad_inputs_give_one_line_errors_and_a_non_zero_exit() {
         .unwrap()
         .replace("30,\n    10,", "30,\n    12,");
     std::fs::write(&run_config, text).unwrap();
-    check(&["eval", "--checkpoint", out], "model.bpk");
+    check(&["eval", "--checkpoint", out], "model-e0001.bpk");
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -37,6 +37,18 @@ pub(crate) fn logistic(u: f32) -> f32 {
     1.0 / (1.0 + exp(-(u as f64)) as f32)
 }
 
+/// `φ(a) − φ(b)` from `φ(a)`, `b` and `d = a − b`: `σ(a) (1 − σ(b)) (1 − e^{−d})`, the form of
+/// [`Transfer::rate_difference`](crate::Transfer::rate_difference), which does not subtract two
+/// nearly equal rates. `1 − e^{−d}` is taken in f64 (its series below `|d| = 1e-4`).
+#[inline(always)]
+pub(crate) fn logistic_difference(rate_a: f32, b: f32, d: f32) -> f32 {
+    let d = d as f64;
+    let series = d * (1.0 - 0.5 * d * (1.0 - d / 3.0));
+    let direct = 1.0 - exp(-d);
+    let one_minus_exp = if d.abs() < 1e-4 { series } else { direct };
+    (rate_a as f64 * (1.0 - logistic(b) as f64) * one_minus_exp) as f32
+}
+
 use super::kernels::Simd;
 
 /// Applies `f` to every element, compiled for the CPU's widest vectors.

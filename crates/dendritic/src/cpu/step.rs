@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use super::denormals::FlushToZero;
 use super::kernels::{self, Mat, Simd};
-use super::logistic::{logistic, map};
+use super::logistic::{logistic, logistic_difference, map};
 use super::team::Team;
 use crate::plasticity::EffectiveRates;
 
@@ -408,10 +408,11 @@ pub(crate) fn train_step(
                 map(simd, u, |j| vb[j] * (1.0 - l_k) + v_a[j] * l_k);
                 map(simd, rate, |j| logistic(u[j]));
                 if eta_up != 0.0 {
-                    // Eq. 7: φ(u_k) - φ(v̂_B,k), v̂_B,k = (1-λ_k) v_B,k.
+                    // Eq. 7: φ(u_k) - φ(v̂_B,k), v̂_B,k = (1-λ_k) v_B,k, from u_k - v̂_B,k =
+                    // λ_k v_A,k without cancellation.
                     let (post, s) = (unsafe { part(post_up, r, &cols) }, scale(eta_up));
                     map(simd, post, |j| {
-                        (rate[j] - logistic(vb[j] * (1.0 - l_k))) * s
+                        logistic_difference(rate[j], vb[j] * (1.0 - l_k), v_a[j] * l_k) * s
                     });
                 }
                 if eta_pi != 0.0 {
