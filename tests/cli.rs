@@ -5,23 +5,11 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_microcircuits"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::cli::{assert_fails_with, cli, metrics, stderr, without_times};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("microcircuits-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+    common::cli::scratch("cli", name)
 }
 
 fn mnist() -> Option<String> {
@@ -30,21 +18,6 @@ fn mnist() -> Option<String> {
         eprintln!("shared MNIST not found (set MNIST_DIR): skipping this CLI test");
     }
     dir.map(|d| d.display().to_string())
-}
-
-fn metrics(dir: &Path) -> String {
-    std::fs::read_to_string(dir.join("metrics.csv")).unwrap()
-}
-
-/// The metrics without the wall-time column (the fifth).
-fn without_times(csv: &str) -> Vec<String> {
-    csv.lines()
-        .map(|l| {
-            let mut fields: Vec<&str> = l.split(',').collect();
-            fields.remove(4);
-            fields.join(",")
-        })
-        .collect()
 }
 
 #[test]
@@ -272,16 +245,7 @@ fn fashion_mnist_comparison_trains_on_the_shared_copy() {
 fn bad_inputs_give_one_line_errors_and_a_non_zero_exit() {
     let root = scratch("errors");
     std::fs::create_dir_all(&root).unwrap();
-    let check = |args: &[&str], needle: &str| {
-        let out = cli(args);
-        assert!(!out.status.success(), "{args:?} should fail");
-        let err = stderr(&out);
-        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-        assert!(
-            err.contains(needle),
-            "{args:?}: expected '{needle}' in: {err}"
-        );
-    };
+    let check = |args: &[&str], needle: &str| assert_fails_with(&cli(args), needle);
     let out = root.join("run");
     let out = out.to_str().unwrap();
 

@@ -4,33 +4,20 @@
 //! record is refused, and an epoch that would take no step is an error. All on the paper's
 //! regression task (generated, no data files needed).
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use baselines::DendriticLearner;
 use burn::module::Param;
 use burn::tensor::Device;
+use common::cli::{assert_fails_with, cli_env as cli, stderr, without_times};
 use dendritic::MicrocircuitConfig;
 use microcircuits::experiment::{ExperimentError, RunDir};
 
-fn cli(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_microcircuits"))
-        .args(args)
-        .envs(env.iter().copied())
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "microcircuits-faults-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = common::cli::scratch("faults", name);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -76,30 +63,16 @@ fn resume(out: &Path, epochs: &str) -> Output {
     )
 }
 
-/// metrics.csv without the wall-time column (the fifth).
 fn metrics(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("metrics.csv"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut fields: Vec<&str> = l.split(',').collect();
-            fields.remove(4);
-            fields.join(",")
-        })
-        .collect()
+    without_times(&common::cli::metrics(dir))
 }
 
 #[test]
 fn a_diverging_run_stops_at_the_first_bad_step_and_exits_non_zero() {
     let dir = scratch("diverge");
     let out = train(&config(&dir, "1e30", 500), &dir.join("run"), "2", &[]);
-    assert!(!out.status.success());
-    let err = stderr(&out);
-    assert_eq!(err.lines().count(), 1, "one line: {err}");
-    assert!(
-        err.contains("diverged in epoch 1 at step ") && err.contains("no checkpoint was written"),
-        "{err}"
-    );
+    assert_fails_with(&out, "diverged in epoch 1 at step ");
+    assert!(stderr(&out).contains("no checkpoint was written"));
     assert!(RunDir::new(dir.join("run")).checkpoint().unwrap().is_none());
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -182,12 +155,7 @@ fn a_second_run_into_a_directory_in_use_is_refused() {
     let run = RunDir::new(dir.join("run"));
     let held = run.lock().unwrap();
     let out = train(&config(&dir, "0.5", 100), run.root(), "1", &[]);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("in use by another run"),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails_with(&out, "in use by another run");
     assert!(!run.holds_run(), "the refused run wrote nothing");
     drop(held);
     let out = train(&config(&dir, "0.5", 100), run.root(), "1", &[]);
@@ -232,12 +200,9 @@ fn a_changed_weights_file_or_an_impossible_record_is_refused_and_nothing_is_rewr
     let record = out_dir.join("checkpoint/state.json");
     let text = std::fs::read_to_string(&record).unwrap();
     std::fs::write(&record, text.replace("\"epoch\": 1", "\"epoch\": 7")).unwrap();
-    let out = resume(&out_dir, "8");
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("records epoch 7, but the metrics hold 1 epochs"),
-        "{}",
-        stderr(&out)
+    assert_fails_with(
+        &resume(&out_dir, "8"),
+        "records epoch 7, but the metrics hold 1 epochs",
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -246,12 +211,9 @@ fn a_changed_weights_file_or_an_impossible_record_is_refused_and_nothing_is_rewr
 fn an_epoch_that_would_take_no_step_is_an_error() {
     let dir = scratch("empty");
     let out = train(&config(&dir, "0.5", 5), &dir.join("run"), "1", &[]);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out)
-            .contains("5 training examples (after the validation split) make no batch of 10"),
-        "{}",
-        stderr(&out)
+    assert_fails_with(
+        &out,
+        "5 training examples (after the validation split) make no batch of 10",
     );
     assert!(!RunDir::new(dir.join("run")).holds_run());
     std::fs::remove_dir_all(&dir).unwrap();

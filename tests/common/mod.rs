@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod cli;
+
 use burn::tensor::{Device, Tensor};
 use dendritic::Precision;
 use dendritic::random::{WeightSampler, upload};
