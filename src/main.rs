@@ -196,14 +196,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             )?;
             let last = summary.epochs.last().expect("at least one epoch");
             let best = summary.best().expect("at least one epoch");
+            let error = |e: f64| run_config.task.format_error(e);
             println!(
-                "{}: {} epochs; last test error {:.2} %; best validation epoch {} (validation {:.2} %, test {:.2} %); results in {}",
+                "{}: {} epochs; last test error {}; best validation epoch {} (validation {}, test {}); results in {}",
                 summary.name,
                 summary.epochs.len(),
-                100.0 * last.test_error,
+                error(last.test_error),
                 best.epoch,
-                100.0 * best.validation_error,
-                100.0 * best.test_error,
+                error(best.validation_error),
+                error(best.test_error),
                 out.display()
             );
         }
@@ -254,9 +255,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let device = device_by_name(cli.device.as_deref())?;
             let (config, error) = evaluate(&checkpoint, data_dir.as_deref(), &device)?;
             println!(
-                "{}: test error {:.2} % ({error})",
+                "{}: test error {} ({error})",
                 config.name,
-                100.0 * error
+                config.task.format_error(error)
             );
         }
     }

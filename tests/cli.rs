@@ -304,6 +304,24 @@ fn bad_inputs_give_one_line_errors_and_a_non_zero_exit() {
         &["train", "--preset", "nope", "--out", out],
         "unknown preset 'nope'",
     );
+    let results = root.join("results");
+    let results = results.to_str().unwrap();
+    check(
+        &["compare", "--learners", "dendritic,nope", "--out", results],
+        "comparison 'paper-mnist': unknown learner 'nope' (known: dendritic, ",
+    );
+    check(
+        &[
+            "compare",
+            "--learners",
+            "bp",
+            "--epochs",
+            "0",
+            "--out",
+            results,
+        ],
+        "epochs must be at least 1",
+    );
     // A checkpoint from an incompatible config.
     std::fs::write(&config, "name = \"x\"\nepochs = 1\n[task]\nkind = \"teacher\"\ntrain = 200\n[learner]\nkind = \"bp\"\n[learner.net]\nsizes = [30, 10]\n").unwrap();
     let ok = cli(&[

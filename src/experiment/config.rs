@@ -105,6 +105,15 @@ fn default_teacher_train() -> usize {
 }
 
 impl TaskConfig {
+    /// An error as the task reports it: a percentage of wrong classes for the image tasks,
+    /// the mean squared error of the rates for the regression task.
+    pub fn format_error(&self, error: f64) -> String {
+        match self {
+            Self::Teacher { .. } => format!("MSE {error:.3e}"),
+            _ => format!("{:.2} %", 100.0 * error),
+        }
+    }
+
     /// Replaces the data directory of an image task.
     pub fn with_data_dir(self, dir: Option<&Path>) -> Self {
         match (self, dir) {

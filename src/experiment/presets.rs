@@ -124,7 +124,18 @@ impl Comparison {
     /// comparison's task if it names one.
     pub fn learner(&self, learner: &str) -> Result<RunConfig, ExperimentError> {
         let prefix = self.runs.as_deref().unwrap_or(&self.name);
-        let mut config = run_preset(&format!("{prefix}-{learner}"))?;
+        let known = || {
+            RUN_PRESETS
+                .iter()
+                .filter_map(|(name, _)| name.strip_prefix(prefix)?.strip_prefix('-'))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut config =
+            run_preset(&format!("{prefix}-{learner}")).map_err(|_| ExperimentError::Config {
+                origin: format!("comparison '{}'", self.name),
+                message: format!("unknown learner '{learner}' (known: {})", known()),
+            })?;
         if let Some(task) = &self.task {
             config.task = task.clone();
         }
