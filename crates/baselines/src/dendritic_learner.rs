@@ -127,23 +127,13 @@ impl Learner for DendriticLearner {
 
     /// `W_down_k` against `W_up_{k+1}ᵀ` for every hidden layer `k`.
     fn feedback_pairs(&self) -> Vec<FeedbackPair> {
-        let mut above: Vec<Tensor<2>> = self
-            .net
-            .hidden
-            .iter()
-            .skip(1)
-            .map(|h| h.w_up.val())
-            .collect();
-        above.push(self.net.output.w_up.val());
-        self.net
-            .hidden
-            .iter()
-            .zip(above)
+        dendritic::diagnostics::top_down_pairs(&self.net)
+            .into_iter()
             .enumerate()
-            .map(|(k, (layer, w_up))| FeedbackPair {
+            .map(|(k, (feedback, forward))| FeedbackPair {
                 layer: k + 1,
-                feedback: layer.w_down.val(),
-                forward: w_up.transpose(),
+                feedback,
+                forward,
             })
             .collect()
     }

@@ -38,17 +38,25 @@ pub fn angle_degrees<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f64 {
 /// Weight alignment of every hidden layer: the angle between `W_down_k` and `W_up_{k+1}ᵀ`
 /// (about 45° under feedback alignment, paper section 3.3).
 pub fn weight_alignment(net: &Microcircuit) -> Vec<f64> {
-    let ups: Vec<_> = net
+    top_down_pairs(net)
+        .into_iter()
+        .map(|(w_down, w_up_t)| angle_degrees(w_down, w_up_t))
+        .collect()
+}
+
+/// For every hidden layer `k` (bottom to top), `(W_down_k, W_up_{k+1}ᵀ)`: the top-down
+/// weights and the forward weights they would equal under exact weight transport.
+pub fn top_down_pairs(net: &Microcircuit) -> Vec<(Tensor<2>, Tensor<2>)> {
+    let ups = net
         .hidden
         .iter()
         .skip(1)
         .map(|h| h.w_up.val())
-        .chain([net.output.w_up.val()])
-        .collect();
+        .chain([net.output.w_up.val()]);
     net.hidden
         .iter()
         .zip(ups)
-        .map(|(h, w_up_above)| angle_degrees(h.w_down.val(), w_up_above.transpose()))
+        .map(|(h, w_up_above)| (h.w_down.val(), w_up_above.transpose()))
         .collect()
 }
 
