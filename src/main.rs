@@ -129,7 +129,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Figure { name, out, quick } => {
             let figure: microcircuits::figures::Figure = name.parse()?;
-            let report = microcircuits::figures::run_figure(figure, &out, quick)?;
+            let device = device_by_name(cli.device.as_deref())?;
+            let report = microcircuits::figures::run_figure(figure, &out, quick, &device)?;
             println!("{}", report.summary);
             println!(
                 "written: {} and {}",

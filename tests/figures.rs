@@ -1,6 +1,7 @@
 //! Quick (miniature) runs of the paper's figures: each writes its PNG and CSV and shows the
 //! paper's effect.
 
+use burn::tensor::Device;
 use microcircuits::figures::{Figure, run_figure};
 
 fn out_dir(name: &str) -> std::path::PathBuf {
@@ -13,7 +14,7 @@ fn out_dir(name: &str) -> std::path::PathBuf {
 #[test]
 fn fig1_quick_apical_error_rises_then_decays_and_output_reaches_target() {
     let dir = out_dir("fig1");
-    let report = run_figure(Figure::Fig1, &dir, true).unwrap();
+    let report = run_figure(Figure::Fig1, &dir, true, &Device::default()).unwrap();
     eprintln!(
         "{}\n{:?} ({:.1} s)",
         report.summary, report.numbers, report.seconds
@@ -29,7 +30,7 @@ fn fig1_quick_apical_error_rises_then_decays_and_output_reaches_target() {
 #[test]
 fn fig_s1_quick_self_predicting_state_emerges_from_random_weights() {
     let dir = out_dir("figS1");
-    let report = run_figure(Figure::FigS1, &dir, true).unwrap();
+    let report = run_figure(Figure::FigS1, &dir, true, &Device::default()).unwrap();
     eprintln!(
         "{}\n{:?} ({:.1} s)",
         report.summary, report.numbers, report.seconds
@@ -47,7 +48,7 @@ fn fig_s1_quick_self_predicting_state_emerges_from_random_weights() {
 #[test]
 fn fig2_quick_student_beats_shallow_learner_and_aligns_with_feedback() {
     let dir = out_dir("fig2");
-    let report = run_figure(Figure::Fig2, &dir, true).unwrap();
+    let report = run_figure(Figure::Fig2, &dir, true, &Device::default()).unwrap();
     eprintln!(
         "{}\n{:?} ({:.1} s)",
         report.summary, report.numbers, report.seconds

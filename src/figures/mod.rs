@@ -127,22 +127,23 @@ impl FigureReport {
 }
 
 /// Runs `figure` and writes `out_dir/<name>.png` and `out_dir/<name>.csv`. `quick` runs a
-/// short miniature (seconds) instead of the full experiment (minutes).
+/// short miniature (seconds) instead of the full experiment (minutes), on `device` (the
+/// CLI's `--device`).
 pub fn run_figure(
     figure: Figure,
     out_dir: &Path,
     quick: bool,
+    device: &Device,
 ) -> Result<FigureReport, FigureError> {
     fs::create_dir_all(out_dir).map_err(|source| FigureError::Io {
         path: out_dir.to_path_buf(),
         source,
     })?;
     let start = Instant::now();
-    let device = Device::default();
     let output = match figure {
-        Figure::Fig1 => fig1::run(&device, quick)?,
-        Figure::FigS1 => fig_s1::run(&device, quick)?,
-        Figure::Fig2 => fig2::run(&device, quick)?,
+        Figure::Fig1 => fig1::run(device, quick)?,
+        Figure::FigS1 => fig_s1::run(device, quick)?,
+        Figure::Fig2 => fig2::run(device, quick)?,
     };
     let png = out_dir.join(format!("{}.png", figure.name()));
     let csv = out_dir.join(format!("{}.csv", figure.name()));
