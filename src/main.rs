@@ -117,8 +117,16 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // One line: the error and its causes, no backtrace.
-            eprintln!("error: {e:#}");
+            // One line: the error and its causes, no backtrace; a cause that the message
+            // already quotes is not repeated.
+            let mut line = e.to_string();
+            for cause in e.chain().skip(1) {
+                let cause = cause.to_string();
+                if !line.contains(&cause) {
+                    line = format!("{line}: {cause}");
+                }
+            }
+            eprintln!("error: {line}");
             ExitCode::FAILURE
         }
     }

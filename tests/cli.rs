@@ -304,6 +304,29 @@ fn bad_inputs_give_one_line_errors_and_a_non_zero_exit() {
         &["train", "--preset", "nope", "--out", out],
         "unknown preset 'nope'",
     );
+    // A corrupt gzip file: its cause is said once.
+    let gz = root.join("gz");
+    std::fs::create_dir_all(&gz).unwrap();
+    std::fs::write(gz.join("train-images-idx3-ubyte.gz"), b"garbage").unwrap();
+    let out_corrupt = cli(&[
+        "train",
+        "--preset",
+        "paper-mnist-bp",
+        "--data-dir",
+        gz.to_str().unwrap(),
+        "--out",
+        out,
+    ]);
+    assert_fails_with(
+        &out_corrupt,
+        "train-images-idx3-ubyte.gz: unexpected end of file",
+    );
+    assert_eq!(
+        stderr(&out_corrupt)
+            .matches("unexpected end of file")
+            .count(),
+        1
+    );
     let results = root.join("results");
     let results = results.to_str().unwrap();
     check(

@@ -50,6 +50,16 @@ impl LearnerSpec {
         (net.error == baselines::OutputError::Potential).then_some(net.transfer)
     }
 
+    /// Checks every parameter of the rule (the check its `init` makes), without building it.
+    pub fn validate(&self) -> Result<(), baselines::BaselineError> {
+        match self {
+            Self::Dendritic(c) => Ok(c.validate()?),
+            Self::Bp(c) => c.validate(),
+            Self::Feedback(c) => c.validate(),
+            Self::TargetProp(c) => c.validate(),
+        }
+    }
+
     /// The same spec with its weight seed set.
     pub fn with_seed(mut self, seed: u64) -> Self {
         match &mut self {
@@ -390,6 +400,7 @@ impl RunConfig {
                 self.target_low, self.target_high
             )));
         }
+        self.learner.validate().map_err(|e| bad(e.to_string()))?;
         if !(self.target_low.is_finite() && self.target_high.is_finite()) {
             return Err(bad("target rates must be finite".into()));
         }

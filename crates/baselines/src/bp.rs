@@ -34,9 +34,15 @@ pub struct Backprop {
 }
 
 impl BpConfig {
+    /// Checks the network and the optimiser.
+    pub fn validate(&self) -> crate::Result<()> {
+        self.net.validate()?;
+        self.optim.validate("bp")
+    }
+
     /// Builds the network on `device` (made an autodiff device here).
     pub fn init(&self, device: &Device) -> crate::Result<Backprop> {
-        self.optim.validate("bp")?;
+        self.validate()?;
         let mlp = self.net.init(&device.clone().autodiff())?;
         Ok(Backprop {
             rate_scale: 1.0,

@@ -108,8 +108,9 @@ pub struct TargetProp {
 }
 
 impl TargetPropConfig {
-    /// Builds the network and draws the feedback weights (seeded by `net.seed + 2`).
-    pub fn init(&self, device: &Device) -> crate::Result<TargetProp> {
+    /// Checks the network, both optimisers and the rule's scalars.
+    pub fn validate(&self) -> crate::Result<()> {
+        self.net.validate()?;
         self.optim.validate(self.rule.name())?;
         self.feedback_optim.validate("feedback")?;
         for (what, v) in [
@@ -123,6 +124,12 @@ impl TargetPropConfig {
                 )));
             }
         }
+        Ok(())
+    }
+
+    /// Builds the network and draws the feedback weights (seeded by `net.seed + 2`).
+    pub fn init(&self, device: &Device) -> crate::Result<TargetProp> {
+        self.validate()?;
         let forward = self.net.init(device)?;
         let sizes = &self.net.sizes;
         let n_out = *sizes.last().expect("validated");
