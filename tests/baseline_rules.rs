@@ -162,13 +162,17 @@ fn fa_aligns_with_backprop_while_it_learns() {
 }
 
 fn dtp(sizes: &[usize]) -> baselines::TargetProp {
+    target_prop(sizes, TargetRule::Dtp)
+}
+
+fn target_prop(sizes: &[usize], rule: TargetRule) -> baselines::TargetProp {
     let config = NetConfig::new(sizes.to_vec())
         .with_transfer(Transfer::Tanh)
         .with_error(OutputError::Mse)
         .with_init_scale(1.0)
         .with_precision(Precision::F64)
         .with_seed(11);
-    TargetPropConfig::new(config, TargetRule::Dtp)
+    TargetPropConfig::new(config, rule)
         .with_feedback_optim(baselines::OptimizerConfig::new().with_lr(0.2))
         .with_noise(0.05)
         .with_beta(0.2)
@@ -211,5 +215,44 @@ fn dtp_inverses_learn_and_their_targets_lower_the_output_loss() {
     assert!(
         after < before,
         "target of layer 1 lowers the loss: {before} -> {after}"
+    );
+}
+
+#[test]
+fn drl_feedback_learns_the_difference_reconstruction_that_dtp_feedback_does_not() {
+    // Meulemans et al. 2020: DRL trains the inverses on the difference reconstruction loss
+    // (corrupt a layer, go up to the output and back down through the difference-corrected
+    // inverses). Same net, same start, same batches: DRL's feedback lowers that loss, and
+    // ends below DTP's layer-wise inverses on it.
+    let device = Device::default();
+    let sizes = [8, 8, 8, 8];
+    let (mut drl, mut dtp) = (
+        target_prop(&sizes, TargetRule::Drl),
+        target_prop(&sizes, TargetRule::Dtp),
+    );
+    let probe = input_rates(50, 8, 9, &device, Precision::F64).sub_scalar(0.5);
+    let loss = |l: &baselines::TargetProp| {
+        l.difference_reconstruction_loss(probe.clone())
+            .expect("defined for DTP and DRL")
+            .into_scalar::<f64>()
+    };
+    let start = loss(&drl);
+    assert_eq!(start, loss(&dtp), "the same start");
+    for b in 0..1_500 {
+        let x = input_rates(20, 8, 500 + b, &device, Precision::F64).sub_scalar(0.5);
+        drl.train_feedback(x.clone());
+        dtp.train_feedback(x);
+    }
+    let (after_drl, after_dtp) = (loss(&drl), loss(&dtp));
+    println!(
+        "difference reconstruction loss: start {start:.4}, DRL {after_drl:.4}, DTP {after_dtp:.4}"
+    );
+    assert!(
+        after_drl < 0.5 * start,
+        "DRL lowers it: {start} -> {after_drl}"
+    );
+    assert!(
+        after_drl < after_dtp,
+        "DRL {after_drl} against DTP {after_dtp}"
     );
 }

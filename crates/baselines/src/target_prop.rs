@@ -268,6 +268,27 @@ impl TargetProp {
     /// The reconstruction loss of the feedback weights on a batch and its gradients (bottom to
     /// top), without updating anything.
     fn feedback_gradients(&self, h: &[Tensor<2>]) -> (Tensor<1>, Vec<LayerGradient>) {
+        self.feedback_gradients_of(self.config.rule, h)
+    }
+
+    /// The difference reconstruction loss (Meulemans et al. 2020) of the current feedback
+    /// weights on a batch, whatever the rule that trains them: DRL descends it, DTP's layer-wise
+    /// inverses do not. Not defined for DDTP-linear (its feedback has other shapes): `None`.
+    pub fn difference_reconstruction_loss(&self, input: Tensor<2>) -> Option<Tensor<1>> {
+        if self.config.rule == TargetRule::DirectLinear {
+            return None;
+        }
+        let trace = self.net.forward.trace(input, self.config.net.transfer);
+        let h = self.activities(&trace);
+        Some(self.feedback_gradients_of(TargetRule::Drl, &h).0)
+    }
+
+    /// [`feedback_gradients`](Self::feedback_gradients) with the loss of `rule`.
+    fn feedback_gradients_of(
+        &self,
+        rule: TargetRule,
+        h: &[Tensor<2>],
+    ) -> (Tensor<1>, Vec<LayerGradient>) {
         let depth = h.len();
         let phi = self.config.net.transfer;
         let sigma2 = self.config.noise * self.config.noise;
@@ -279,7 +300,7 @@ impl TargetProp {
             })
         };
         let mut grads = Vec::new();
-        match self.config.rule {
+        match rule {
             TargetRule::Dtp => {
                 for l in 2..=depth {
                     // Reconstruct a corrupted h_{l-1} from f_l of it.
