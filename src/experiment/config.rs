@@ -415,12 +415,6 @@ impl RunConfig {
                 }
             }
         }
-        let sizes = self.learner.sizes();
-        if sizes.len() < 2 {
-            return Err(bad(format!(
-                "learner sizes {sizes:?} need an input and an output layer"
-            )));
-        }
         Ok(())
     }
 }

@@ -121,6 +121,7 @@ pub fn train_on(
     }
 
     let batches = data.train.len() / config.batch;
+    let (probe_input, probe_target) = probe_batch(data);
     for epoch in summary.epochs.len() + 1..=config.epochs {
         let bar = progress_bar(
             options.progress,
@@ -165,14 +166,13 @@ pub fn train_on(
         let train_loss = loss.into_scalar::<f64>();
         let epoch_seconds = start.elapsed().as_secs_f64();
         bar.finish_and_clear();
-        let (probe_input, probe_target) = probe_batch(data);
         let metrics = EpochMetrics {
             epoch,
             train_loss,
             validation_error: data.validation.error(|x| learner.predict(x)),
             test_error: data.test.error(|x| learner.predict(x)),
             epoch_seconds,
-            probe: probe(learner.as_ref(), probe_input, probe_target)?,
+            probe: probe(learner.as_ref(), probe_input.clone(), probe_target.clone())?,
         };
         if options.progress {
             eprintln!(
@@ -339,14 +339,22 @@ fn write_metrics(dir: &RunDir, summary: &RunSummary) -> Result<(), ExperimentErr
 /// (run, layer), only for what the runs logged. Series are labelled by layer, and by run name
 /// too when there are several runs.
 pub(crate) fn probe_charts(runs: &[&RunSummary]) -> Vec<LineChart> {
-    type Layers = fn(&Probe) -> Vec<String>;
+    // Per panel: the entries the first epoch logged (index into its list, layer label) and
+    // the value of entry `index` in any epoch.
+    type Layers = fn(&Probe) -> Vec<(usize, usize)>;
     type Pick = fn(&Probe, usize) -> Option<f64>;
     type Panel = (&'static str, &'static str, Layers, Pick);
     let panels: [Panel; 3] = [
         (
             "feedback vs forward weights",
             "angle (degrees)",
-            |p| p.feedback.iter().map(|(l, _)| l.to_string()).collect(),
+            |p| {
+                p.feedback
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (l, _))| (i, *l))
+                    .collect()
+            },
             |p, i| p.feedback.get(i).map(|f| f.1),
         ),
         (
@@ -354,18 +362,15 @@ pub(crate) fn probe_charts(runs: &[&RunSummary]) -> Vec<LineChart> {
             "angle (degrees)",
             |p| {
                 let learns = p.update.iter().enumerate().filter(|(_, a)| a.is_some());
-                learns.map(|(l, _)| (l + 1).to_string()).collect()
+                learns.map(|(l, _)| (l, l + 1)).collect()
             },
-            |p, i| {
-                let mut learns = p.update.iter().filter_map(|a| *a);
-                learns.nth(i)
-            },
+            |p, l| p.update.get(l).copied().flatten(),
         ),
         (
             "mean |v_A|, target off",
             "potential",
-            |p| (1..=p.apical.len()).map(|k| k.to_string()).collect(),
-            |p, i| p.apical.get(i).copied(),
+            |p| (0..p.apical.len()).map(|k| (k, k + 1)).collect(),
+            |p, k| p.apical.get(k).copied(),
         ),
     ];
     let mut charts = Vec::new();
@@ -375,11 +380,11 @@ pub(crate) fn probe_charts(runs: &[&RunSummary]) -> Vec<LineChart> {
             let Some(first) = run.epochs.first() else {
                 continue;
             };
-            for (i, layer) in layers(&first.probe).into_iter().enumerate() {
+            for (index, layer) in layers(&first.probe) {
                 let points = run
                     .epochs
                     .iter()
-                    .filter_map(|e| pick(&e.probe, i).map(|v| (e.epoch as f64, v)))
+                    .filter_map(|e| pick(&e.probe, index).map(|v| (e.epoch as f64, v)))
                     .collect();
                 let label = if runs.len() > 1 {
                     format!("{}, layer {layer}", run.name)

@@ -147,15 +147,18 @@ impl RunDir {
         read_json(&self.record()).map(Some)
     }
 
-    /// The weights file of the last committed checkpoint.
-    pub fn model(&self) -> Result<PathBuf, ExperimentError> {
-        let checkpoint = self
-            .checkpoint()?
+    /// The last committed checkpoint, or the error that there is none.
+    fn committed(&self) -> Result<Checkpoint, ExperimentError> {
+        self.checkpoint()?
             .ok_or_else(|| ExperimentError::Checkpoint {
                 path: self.record(),
                 message: "no checkpoint here (has the run finished an epoch?)".into(),
-            })?;
-        Ok(self.checkpoint_dir().join(checkpoint.model))
+            })
+    }
+
+    /// The weights file of the last committed checkpoint.
+    pub fn model(&self) -> Result<PathBuf, ExperimentError> {
+        Ok(self.checkpoint_dir().join(self.committed()?.model))
     }
 
     /// Saves the learner's weights after `epoch` and commits them with one rename of the
@@ -200,8 +203,8 @@ impl RunDir {
         learner: &mut dyn Learner,
         epochs: usize,
     ) -> Result<Checkpoint, ExperimentError> {
-        let model = self.model()?;
-        let checkpoint = self.checkpoint()?.expect("model() found the record");
+        let checkpoint = self.committed()?;
+        let model = self.checkpoint_dir().join(&checkpoint.model);
         let bad = |path: &Path, message: String| ExperimentError::Checkpoint {
             path: path.to_path_buf(),
             message,

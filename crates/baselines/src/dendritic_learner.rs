@@ -28,6 +28,21 @@ impl DendriticLearner {
     }
 }
 
+impl DendriticLearner {
+    /// Settles with the target rates (as `u_trgt = φ⁻¹(r_trgt)`) and computes Eqs. 7-10 from
+    /// that state, without applying them: the tensor-code step that keeps its updates.
+    fn settle_and_plan(
+        &self,
+        input: Tensor<2>,
+        target: Tensor<2>,
+    ) -> Result<(dendritic::State, Updates)> {
+        let u_target = self.net.target_potential(target);
+        let state = self.net.settle(input, Some(u_target))?;
+        let updates = self.net.plasticity(&state);
+        Ok((state, updates))
+    }
+}
+
 impl Learner for DendriticLearner {
     fn name(&self) -> &str {
         &self.name
@@ -58,10 +73,8 @@ impl Learner for DendriticLearner {
         check_batch(&self.net.config().sizes, &input, &target)?;
         let objective = self.objective();
         let stats = timed(|| {
-            let u_target = self.net.target_potential(target.clone());
-            let state = self.net.settle(input, Some(u_target))?;
-            let loss = objective.loss(state.output.basal.clone(), target);
-            let updates = self.net.plasticity(&state);
+            let (state, updates) = self.settle_and_plan(input, target.clone())?;
+            let loss = objective.loss(state.output.basal, target);
             self.net.apply(&updates);
             self.last = Some(updates);
             Ok(loss)
@@ -72,9 +85,7 @@ impl Learner for DendriticLearner {
     /// `ΔW_up` of every layer (Eq. 7) from settling with the target, not applied.
     fn probe_updates(&self, input: Tensor<2>, target: Tensor<2>) -> Result<Vec<Option<Tensor<2>>>> {
         check_batch(&self.net.config().sizes, &input, &target)?;
-        let u_target = self.net.target_potential(target);
-        let state = self.net.settle(input, Some(u_target))?;
-        Ok(self.net.plasticity(&state).w_up())
+        Ok(self.settle_and_plan(input, target)?.1.w_up())
     }
 
     /// Settles without a target and reads `mean |v_A,k|` per hidden layer.
