@@ -24,6 +24,16 @@ pub(crate) fn host_threads(device: &Device) -> bool {
     false
 }
 
+/// The threads a run may use: `RAYON_NUM_THREADS` when set (as for the tensor backends'
+/// pool), otherwise every core.
+pub(crate) fn threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// `(a(), b())`, on two threads when `parallel`.
 pub(crate) fn join<A: Send, B: Send>(
     parallel: bool,

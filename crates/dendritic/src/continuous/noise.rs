@@ -1,6 +1,10 @@
 //! Seeded Gaussian noise for Euler-Maruyama: drawn on the host in chunks of many steps and
 //! uploaded at once, so the same seed gives the same noise on every backend and in any
-//! test order (Burn's device RNG is process-global), without an upload per step.
+//! test order (Burn's device RNG is process-global), without an upload per step. With more
+//! than one thread available, the next chunk is drawn on a helper thread while the current
+//! one is used (the same numbers, off the step's critical path).
+
+use std::thread::JoinHandle;
 
 use burn::tensor::{DType, Device, Tensor, TensorData};
 use rand::SeedableRng;
@@ -17,10 +21,43 @@ pub struct NoiseStep {
     pub output: Tensor<2>,
 }
 
+/// One chunk of noise and the generator after drawing it.
+#[derive(Debug)]
+struct Chunk {
+    rng: StdRng,
+    values: Vec<Vec<f32>>,
+}
+
+impl Chunk {
+    /// Draws `rows × width` samples per group into `buffers` (reused).
+    fn draw(
+        mut rng: StdRng,
+        mut buffers: Vec<Vec<f32>>,
+        widths: &[usize],
+        rows: usize,
+        amplitude: f64,
+    ) -> Self {
+        buffers.resize_with(widths.len(), Vec::new);
+        for (values, width) in buffers.iter_mut().zip(widths) {
+            values.clear();
+            crate::random::push_normals(&mut rng, values, rows * width, amplitude);
+        }
+        Self {
+            rng,
+            values: buffers,
+        }
+    }
+}
+
 /// A stream of [`NoiseStep`]s from a seeded host RNG.
 #[derive(Debug)]
 pub struct NoiseSource {
-    rng: StdRng,
+    /// The generator, while no chunk is being drawn on a helper thread.
+    rng: Option<StdRng>,
+    /// The next chunk being drawn on a helper thread (which holds the generator).
+    pending: Option<JoinHandle<Chunk>>,
+    /// Buffers of a used chunk, to draw the next one into.
+    spare: Vec<Vec<f32>>,
     amplitude: f64,
     batch: usize,
     /// Widths of the hidden layers (their interneurons are as wide as the layer above).
@@ -28,8 +65,11 @@ pub struct NoiseSource {
     chunk_steps: usize,
     device: Device,
     dtype: DType,
-    /// One `[chunk_steps * batch, n]` tensor per soma group: hidden.., interneuron.., output.
-    chunk: Vec<Tensor<2>>,
+    /// One `[chunk_steps * batch, n]` row-major block per soma group: hidden..,
+    /// interneuron.., output.
+    values: Vec<Vec<f32>>,
+    /// The same blocks as tensors, uploaded when the tensor code first asks for them.
+    chunk: Option<Vec<Tensor<2>>>,
     position: usize,
 }
 
@@ -46,58 +86,98 @@ impl NoiseSource {
         dtype: DType,
     ) -> Self {
         Self {
-            rng: StdRng::seed_from_u64(seed),
+            rng: Some(StdRng::seed_from_u64(seed)),
+            pending: None,
+            spare: Vec::new(),
             amplitude,
             batch,
             sizes: sizes.to_vec(),
             chunk_steps,
             device: device.clone(),
             dtype,
-            chunk: Vec::new(),
+            values: Vec::new(),
+            chunk: None,
             position: chunk_steps,
         }
     }
 
-    /// Samples of `N(0, amplitude²)`.
-    fn normals(&mut self, count: usize) -> Vec<f32> {
-        crate::random::normals(&mut self.rng, count, self.amplitude)
-            .into_iter()
-            .map(|v| v as f32)
-            .collect()
-    }
-
-    fn refill(&mut self) {
+    /// Widths of the soma groups: hidden.., interneuron.., output.
+    fn widths(&self) -> Vec<usize> {
         let n = self.sizes.len() - 1;
-        let widths: Vec<usize> = (1..n)
+        (1..n)
             .map(|k| self.sizes[k])
             .chain((1..n).map(|k| self.sizes[k + 1]))
             .chain([self.sizes[n]])
-            .collect();
-        let rows = self.chunk_steps * self.batch;
-        self.chunk = widths
+            .collect()
+    }
+
+    /// Draws the next chunk when the current one is used up; returns the row range of the
+    /// next step and moves past it.
+    fn advance(&mut self) -> std::ops::Range<usize> {
+        if self.position == self.chunk_steps {
+            let rows = self.chunk_steps * self.batch;
+            let (widths, amplitude) = (self.widths(), self.amplitude);
+            let Chunk { rng, values } = match self.pending.take() {
+                Some(drawing) => drawing.join().expect("the noise thread does not panic"),
+                None => Chunk::draw(
+                    self.rng.take().expect("held while nothing is drawn"),
+                    std::mem::take(&mut self.spare),
+                    &widths,
+                    rows,
+                    amplitude,
+                ),
+            };
+            // The used buffers take the next chunk: no fresh pages per chunk.
+            let used = std::mem::replace(&mut self.values, values);
+            if crate::parallel::threads() > 1 {
+                self.pending = Some(std::thread::spawn(move || {
+                    Chunk::draw(rng, used, &widths, rows, amplitude)
+                }));
+            } else {
+                (self.rng, self.spare) = (Some(rng), used);
+            }
+            self.chunk = None;
+            self.position = 0;
+        }
+        let rows = self.position * self.batch..(self.position + 1) * self.batch;
+        self.position += 1;
+        rows
+    }
+
+    /// The next step's noise as host rows, `[batch, n]` row-major per soma group (hidden..,
+    /// interneuron.., output): the same numbers [`next_step`](Self::next_step) would give.
+    pub(crate) fn next_host(&mut self) -> Vec<&[f32]> {
+        let rows = self.advance();
+        self.widths()
             .into_iter()
-            .map(|width| {
-                let values = self.normals(rows * width);
-                Tensor::from_data(
-                    TensorData::new(values, [rows, width]),
-                    (&self.device, self.dtype),
-                )
-            })
-            .collect();
-        self.position = 0;
+            .zip(&self.values)
+            .map(|(width, values)| &values[rows.start * width..rows.end * width])
+            .collect()
     }
 
     /// The next step's noise.
     pub fn next_step(&mut self) -> NoiseStep {
-        if self.position == self.chunk_steps {
-            self.refill();
+        let rows = self.advance();
+        if self.chunk.is_none() {
+            let widths = self.widths();
+            self.chunk = Some(
+                widths
+                    .into_iter()
+                    .zip(&self.values)
+                    .map(|(width, values)| {
+                        Tensor::from_data(
+                            TensorData::new(values.clone(), [values.len() / width, width]),
+                            (&self.device, self.dtype),
+                        )
+                    })
+                    .collect(),
+            );
         }
-        let rows = self.position * self.batch..(self.position + 1) * self.batch;
-        self.position += 1;
         let n_hidden = self.sizes.len() - 2;
         let mut groups: Vec<Tensor<2>> = self
             .chunk
             .iter()
+            .flatten()
             .map(|c| c.clone().slice([rows.clone()]))
             .collect();
         let output = groups.pop().expect("output noise");

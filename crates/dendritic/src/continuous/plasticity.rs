@@ -20,18 +20,31 @@ use crate::transfer::Transfer;
 /// per-step filter; with `n > 1` the filtered term is exact at every window end and the
 /// weights see it every `n` steps.
 #[derive(Debug, Clone)]
-struct Trace {
+pub(crate) struct Trace {
     /// `η dt n_apply / B · α`: the gain of one step's instantaneous term.
-    gain: f64,
+    pub(crate) gain: f64,
     /// Filtered weight change, shaped like the weight (`None` until the first window).
-    weight: Option<Tensor<2>>,
+    pub(crate) weight: Option<Tensor<2>>,
     /// Filtered bias change `[1, n]`, when the layer has a bias.
-    bias: Option<Tensor<2>>,
-    with_bias: bool,
+    pub(crate) bias: Option<Tensor<2>>,
+    pub(crate) with_bias: bool,
     /// Presynaptic rates of the open window, `[batch, n_pre]` each.
-    pre: Vec<Tensor<2>>,
+    pub(crate) pre: Vec<Tensor<2>>,
     /// Weighted postsynaptic factors of the open window, `[batch, n_post]` each.
-    post: Vec<Tensor<2>>,
+    pub(crate) post: Vec<Tensor<2>>,
+}
+
+/// The weight a [`Trace`] changes, with the layer index (1-based, the paper's `k`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rule {
+    /// `W_up_k` (Eq. 7), k = 1..=N.
+    Up(usize),
+    /// `W_IP_k` (Eq. 8).
+    Ip(usize),
+    /// `W_PI_k` (Eq. 9).
+    Pi(usize),
+    /// `W_down_k` (Eq. 10).
+    Down(usize),
 }
 
 impl Trace {
@@ -156,6 +169,52 @@ impl LowPassPlasticity {
             apply_every: continuous.apply_every,
             steps: 0,
         }
+    }
+
+    /// Every trace with the weight it changes, in a fixed order.
+    pub(crate) fn traces_mut(&mut self) -> Vec<(Rule, &mut Trace)> {
+        let mut all = Vec::new();
+        let n_hidden = self.hidden.len();
+        for (i, h) in self.hidden.iter_mut().enumerate() {
+            let k = i + 1;
+            let rules = [Rule::Up(k), Rule::Ip(k), Rule::Pi(k), Rule::Down(k)];
+            for (rule, t) in rules
+                .into_iter()
+                .zip([&mut h.up, &mut h.ip, &mut h.pi, &mut h.down])
+            {
+                if let Some(t) = t {
+                    all.push((rule, t));
+                }
+            }
+        }
+        if let Some(t) = &mut self.output {
+            all.push((Rule::Up(n_hidden + 1), t));
+        }
+        all
+    }
+
+    /// The filter's decay per step, `1 - dt/τ_w`.
+    pub(crate) fn decay(&self) -> f64 {
+        self.decay
+    }
+
+    /// The attenuations of Eqs. 7-8: hidden basal, output basal, interneuron dendrite.
+    pub(crate) fn attenuations(&self) -> [f64; 3] {
+        [
+            self.attenuation_hidden,
+            self.attenuation_output,
+            self.attenuation_interneuron,
+        ]
+    }
+
+    /// Steps per window, and steps taken so far.
+    pub(crate) fn window(&self) -> (usize, usize) {
+        (self.apply_every, self.steps)
+    }
+
+    /// Sets the steps taken (after a run of the CPU fast path).
+    pub(crate) fn set_steps(&mut self, steps: usize) {
+        self.steps = steps;
     }
 
     /// Whether any weight learns.

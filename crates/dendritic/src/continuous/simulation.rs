@@ -76,6 +76,14 @@ impl Recorder {
         }
     }
 
+    /// Whether a probe reads the weights.
+    #[cfg_attr(not(feature = "flex"), allow(dead_code))]
+    fn reads_weights(&self) -> bool {
+        self.probes
+            .iter()
+            .any(|p| matches!(p, Probe::WeightNorm(..)))
+    }
+
     fn record(&mut self, time: f64, w: &Weights, p: &Potentials, c: &Compartments) {
         self.times.push(time);
         for (i, probe) in self.probes.iter().enumerate() {
@@ -362,6 +370,11 @@ impl Simulation {
         mut recorder: Option<&mut Recorder>,
     ) -> Result<()> {
         self.check(input, target)?;
+        #[cfg(feature = "flex")]
+        if crate::cpu::continuous::applies(&self.weights.output.w_up) {
+            self.run_on_host(input, target, steps, recorder);
+            return Ok(());
+        }
         for _ in 0..steps {
             let due = recorder
                 .as_ref()
@@ -375,6 +388,46 @@ impl Simulation {
             }
         }
         Ok(())
+    }
+
+    /// [`run`](Self::run) on the CPU fast path ([`crate::cpu::continuous`]): the same steps
+    /// on host buffers, written back to the tensors at the end (and at each recording).
+    #[cfg(feature = "flex")]
+    fn run_on_host(
+        &mut self,
+        input: &Tensor<2>,
+        target: Option<&Tensor<2>>,
+        steps: usize,
+        mut recorder: Option<&mut Recorder>,
+    ) {
+        let mut engine = crate::cpu::continuous::Engine::new(
+            &self.membrane,
+            &self.weights,
+            &self.potentials,
+            self.plasticity.as_mut(),
+            input,
+            target,
+        );
+        for _ in 0..steps {
+            let due = recorder
+                .as_ref()
+                .is_some_and(|r| self.steps.is_multiple_of(r.every as u64));
+            let time = self.time();
+            engine.step(self.noise.as_mut());
+            self.steps += 1;
+            if due && let Some(r) = recorder.as_deref_mut() {
+                if r.reads_weights() {
+                    engine.write_weights(&mut self.weights);
+                }
+                let (p, c) = (engine.potentials(), engine.compartments_at_last_step());
+                r.record(time, &self.weights, &p, &c);
+            }
+        }
+        engine.finish(
+            &mut self.weights,
+            &mut self.potentials,
+            self.plasticity.as_mut(),
+        );
     }
 
     /// Presents each `(input, target)` pattern for `t_pattern` (plasticity on throughout).

@@ -15,7 +15,7 @@ const ROUND: f64 = 6_755_399_441_055_744.0;
 
 /// `e^x` for `|x| ≤ 87.3` (clamped).
 #[inline(always)]
-fn exp(x: f64) -> f64 {
+pub(crate) fn exp(x: f64) -> f64 {
     let x = x.clamp(-87.3, 87.3);
     let shifted = x * LOG2_E + ROUND;
     let n = shifted - ROUND;

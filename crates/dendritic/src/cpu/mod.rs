@@ -12,10 +12,15 @@
 //!
 //! [`Microcircuit::learn`](crate::Microcircuit::learn) takes this path when the network is
 //! f32, logistic, and on the flex device; otherwise it runs the generic tensor code.
+//!
+//! The continuous-time [`Simulation`](crate::continuous::Simulation) has its own fast path
+//! on flex in f32 ([`continuous`]), for every transfer function ([`phi`]).
 
+pub(crate) mod continuous;
 mod denormals;
 pub mod kernels;
 mod logistic;
+mod phi;
 mod step;
 mod team;
 

@@ -145,19 +145,12 @@ fn helper(id: usize, shared: &Shared) {
 /// How many threads the team may use: `RAYON_NUM_THREADS` when set to a positive number (the
 /// same variable that sizes the tensor backends' thread pool, so `RAYON_NUM_THREADS=1` makes a
 /// whole run single-threaded, e.g. to run two jobs side by side on two cores), else every core.
-fn threads() -> usize {
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
-}
-
 /// Runs `f` with the process-wide team, or on the calling thread alone when another thread
 /// is using the team (two networks training concurrently) or the machine has one core.
 pub(crate) fn with_team<R>(f: impl FnOnce(Option<&Team>) -> R) -> R {
     static TEAM: OnceLock<Mutex<Team>> = OnceLock::new();
-    let team = TEAM.get_or_init(|| Mutex::new(Team::new(threads().saturating_sub(1))));
+    let team =
+        TEAM.get_or_init(|| Mutex::new(Team::new(crate::parallel::threads().saturating_sub(1))));
     match team.try_lock() {
         Ok(team) => f(Some(&team)),
         // A step that panicked earlier left nothing half-done in the team itself.
