@@ -1,8 +1,9 @@
 //! Euler steps per second of the continuous-time microcircuit (Eqs. 1-2, plasticity Eqs.
 //! 7-9 low-pass filtered, noise on) on the CPU: 30-50-10 (the paper's Fig. 2 network) at
 //! batch 1 and as 64 independent streams in one batch, and 784-500-500-10 at batch 1 and 64,
-//! with the filtered plasticity applied every step and every 10 steps. Criterion's
-//! "elements" are stream-steps (Euler steps × streams).
+//! with the filtered plasticity applied every step and every 10 steps; for 30-50-10 also the
+//! reference tensor code on the same backend (`tensor_code_*`), the baseline of the CPU fast
+//! path in the same run. Criterion's "elements" are stream-steps (Euler steps × streams).
 //!
 //! ```text
 //! cargo bench --bench continuous
@@ -61,15 +62,24 @@ fn bench(c: &mut Criterion) {
         }
         let x = Tensor::<2>::full([batch, sizes[0]], 0.5, &device);
         let target = Tensor::<2>::full([batch, *sizes.last().expect("sizes")], 1.0, &device);
-        for apply_every in [1, 10] {
-            let mut sim = simulation(&sizes, batch, apply_every, &device);
-            group.bench_function(format!("{STEPS}_steps_apply_every_{apply_every}"), |b| {
-                b.iter(|| {
-                    sim.run(&x, Some(&target), STEPS, None).expect("run");
-                    // Wait for the device: read one value back.
-                    sim.potentials().output.clone().sum().into_scalar::<f32>()
-                })
-            });
+        let paths: &[bool] = if sizes[0] > 100 {
+            &[true]
+        } else {
+            &[true, false]
+        };
+        for &fast in paths {
+            for apply_every in [1, 10] {
+                let mut sim = simulation(&sizes, batch, apply_every, &device).with_fast_path(fast);
+                let code = if fast { "" } else { "tensor_code_" };
+                let name = format!("{code}{STEPS}_steps_apply_every_{apply_every}");
+                group.bench_function(name, |b| {
+                    b.iter(|| {
+                        sim.run(&x, Some(&target), STEPS, None).expect("run");
+                        // Wait for the device: read one value back.
+                        sim.potentials().output.clone().sum().into_scalar::<f32>()
+                    })
+                });
+            }
         }
         group.finish();
     }

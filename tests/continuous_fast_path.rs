@@ -1,6 +1,6 @@
 //! The CPU fast path of the continuous-time simulation (flex, f32) takes the same Euler steps
-//! and makes the same filtered weight changes as the reference tensor code (run on ndarray in
-//! f32, and on flex in f64): for every transfer function, both nudging modes, the input filter,
+//! and makes the same filtered weight changes as the reference tensor code (on flex in f32
+//! with the fast path switched off, and in f64): for every transfer function, both nudging modes, the input filter,
 //! noise, biases, every weight group learning, and plasticity applied every step or every few
 //! steps with the window left open between two calls of `run`.
 
@@ -51,11 +51,14 @@ fn simulate(
     continuous: &ContinuousConfig,
     batch: usize,
     steps: [usize; 2],
-    device: &Device,
     precision: Precision,
+    fast: bool,
 ) -> (Vec<(String, Vec<f64>)>, Vec<f32>) {
+    let device = &Device::flex();
     let network = network.clone().with_precision(precision);
-    let mut sim = Simulation::from_config(&network, continuous.clone(), batch, device).unwrap();
+    let mut sim = Simulation::from_config(&network, continuous.clone(), batch, device)
+        .unwrap()
+        .with_fast_path(fast);
     let (n_in, n_out) = (network.sizes[0], *network.sizes.last().unwrap());
     let x = input_rates(batch, n_in, 3, device, precision);
     let target = target_rates(batch, n_out, 4, device, precision).mul_scalar(2.0);
@@ -73,17 +76,15 @@ fn simulate(
     (state(&sim), apical)
 }
 
-/// Asserts that the fast path (flex, f32) lands within `1e-5` of the tensor code in f32
-/// (relative to the largest value of each group, or absolute below 1), and no further from the
+/// Asserts that the fast path (flex, f32) lands within `1e-5` of the tensor code in f32 and in
+/// f64 (relative to the largest value of each group, or absolute below 1), and no further from the
 /// f64 reference than the f32 tensor code is (up to a factor 2, plus 1e-6).
 fn check(network: MicrocircuitConfig, continuous: ContinuousConfig, batch: usize) {
     let steps = [23, 17];
-    let flex = Device::flex();
-    let (fast, fast_apical) = simulate(&network, &continuous, batch, steps, &flex, Precision::F32);
-    let (exact, exact_apical) =
-        simulate(&network, &continuous, batch, steps, &flex, Precision::F64);
-    let generic = generic_device()
-        .map(|device| simulate(&network, &continuous, batch, steps, &device, Precision::F32).0);
+    let run = |precision, fast| simulate(&network, &continuous, batch, steps, precision, fast);
+    let (fast, fast_apical) = run(Precision::F32, true);
+    let (exact, exact_apical) = run(Precision::F64, true);
+    let generic = run(Precision::F32, false).0;
     let diff = |a: &[f64], b: &[f64]| {
         a.iter()
             .zip(b)
@@ -97,30 +98,22 @@ fn check(network: MicrocircuitConfig, continuous: ContinuousConfig, batch: usize
             fast_err <= 1e-5 * scale,
             "{name}: fast path {fast_err} from the f64 tensor code (scale {scale})"
         );
-        if let Some(generic) = &generic {
-            let generic_err = diff(&generic[i].1, e);
-            assert!(
-                fast_err <= 2.0 * generic_err + 1e-6 * scale,
-                "{name}: fast path {fast_err} from f64, the f32 tensor code {generic_err}"
-            );
-        }
+        let generic_err = diff(&generic[i].1, e);
+        assert!(
+            fast_err <= 2.0 * generic_err + 1e-6 * scale,
+            "{name}: fast path {fast_err} from f64, the f32 tensor code {generic_err}"
+        );
+        let between = diff(&generic[i].1, f);
+        assert!(
+            between <= 1e-5 * scale,
+            "{name}: fast path {between} from the f32 tensor code"
+        );
     }
     let apical: Vec<f64> = exact_apical.iter().map(|&v| f64::from(v)).collect();
     let got: Vec<f64> = fast_apical.iter().map(|&v| f64::from(v)).collect();
     assert_eq!(got.len(), apical.len());
     let scale = apical.iter().fold(1e-3f64, |m, v| m.max(v.abs()));
     assert!(diff(&got, &apical) <= 1e-4 * scale, "recorded apical trace");
-}
-
-#[cfg(feature = "ndarray")]
-#[allow(deprecated)]
-fn generic_device() -> Option<Device> {
-    Some(Device::ndarray())
-}
-
-#[cfg(not(feature = "ndarray"))]
-fn generic_device() -> Option<Device> {
-    None
 }
 
 /// Every weight group learns, with visible rates (so that the comparison has teeth).

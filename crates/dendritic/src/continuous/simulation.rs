@@ -202,6 +202,7 @@ pub struct Simulation {
     plasticity: Option<LowPassPlasticity>,
     noise: Option<NoiseSource>,
     steps: u64,
+    fast_path: bool,
 }
 
 impl Simulation {
@@ -261,7 +262,16 @@ impl Simulation {
             plasticity,
             noise,
             steps: 0,
+            fast_path: true,
         })
+    }
+
+    /// Runs the reference tensor code even where the CPU fast path applies (flex, f32;
+    /// [`crate::cpu`]): for comparisons and checks. On by default; the two agree within
+    /// 1e-5 (`tests/continuous_fast_path.rs`).
+    pub fn with_fast_path(mut self, enabled: bool) -> Self {
+        self.fast_path = enabled;
+        self
     }
 
     /// The continuous-time parameters.
@@ -371,7 +381,7 @@ impl Simulation {
     ) -> Result<()> {
         self.check(input, target)?;
         #[cfg(feature = "flex")]
-        if crate::cpu::continuous::applies(&self.weights.output.w_up) {
+        if self.fast_path && crate::cpu::continuous::applies(&self.weights.output.w_up) {
             self.run_on_host(input, target, steps, recorder);
             return Ok(());
         }
