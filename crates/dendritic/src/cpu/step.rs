@@ -303,7 +303,12 @@ pub(crate) fn train_step(
                 for r in 0..m {
                     // SAFETY: this thread's columns of two distinct grids.
                     let (v, out) = unsafe { (part(v_b_out, r, &cols), part(rate_out, r, &cols)) };
-                    map(simd, out, |j| logistic(v[j]));
+                    map(
+                        simd,
+                        out,
+                        #[inline(always)]
+                        move |j| logistic(v[j]),
+                    );
                 }
             }
             if let Some(h) = below {
@@ -324,18 +329,29 @@ pub(crate) fn train_step(
     let n_out = width(hidden);
     let v_out = &basal[hidden].data;
     let mut u_out = vec![0.0f32; v_out.len()];
-    map(simd, &mut u_out, |i| {
-        v_out[i] + (u_target[i] - v_out[i]) * l_n
-    });
+    map(
+        simd,
+        &mut u_out,
+        #[inline(always)]
+        |i| v_out[i] + (u_target[i] - v_out[i]) * l_n,
+    );
     let mut r_out = vec![0.0f32; v_out.len()];
-    map(simd, &mut r_out, |i| logistic(u_out[i]));
+    map(
+        simd,
+        &mut r_out,
+        #[inline(always)]
+        |i| logistic(u_out[i]),
+    );
     let eta = c.rates.up[hidden];
     let output_rule = (eta != 0.0).then(|| {
         let mut post = Grid::new(m, n_out);
         let s = scale(eta);
-        map(simd, &mut post.data, |i| {
-            (r_out[i] - logistic(v_out[i])) * s
-        });
+        map(
+            simd,
+            &mut post.data,
+            #[inline(always)]
+            |i| (r_out[i] - logistic(v_out[i])) * s,
+        );
         post
     });
 
@@ -346,19 +362,30 @@ pub(crate) fn train_step(
     let top = hidden - 1;
     let v_i_top = &interneuron_dendrite[top].data;
     let mut u_i_top = vec![0.0f32; v_i_top.len()];
-    map(simd, &mut u_i_top, |j| {
-        v_i_top[j] + (u_out[j] - v_i_top[j]) * l_i
-    });
+    map(
+        simd,
+        &mut u_i_top,
+        #[inline(always)]
+        |j| v_i_top[j] + (u_out[j] - v_i_top[j]) * l_i,
+    );
     let mut r_i_top = Grid::new(m, n_out);
-    map(simd, &mut r_i_top.data, |j| logistic(u_i_top[j]));
+    map(
+        simd,
+        &mut r_i_top.data,
+        #[inline(always)]
+        |j| logistic(u_i_top[j]),
+    );
     let eta_ip_top = c.rates.ip[top];
     let mut ip_rules: Vec<Option<Grid>> = (0..hidden).map(|_| None).collect();
     ip_rules[top] = (eta_ip_top != 0.0).then(|| {
         let mut post = Grid::new(m, n_out);
         let (s, r_i) = (scale(eta_ip_top), &r_i_top.data);
-        map(simd, &mut post.data, |j| {
-            (r_i[j] - logistic(v_i_top[j])) * s
-        });
+        map(
+            simd,
+            &mut post.data,
+            #[inline(always)]
+            |j| (r_i[j] - logistic(v_i_top[j])) * s,
+        );
         post
     });
 
@@ -404,34 +431,72 @@ pub(crate) fn train_step(
                     )
                 };
                 // Eq. 4, then u_k = (1-λ_k) v_B,k + λ_k v_A,k.
-                map(simd, v_a, |j| td[j] + lat[j]);
-                map(simd, u, |j| vb[j] * (1.0 - l_k) + v_a[j] * l_k);
-                map(simd, rate, |j| logistic(u[j]));
+                map(
+                    simd,
+                    v_a,
+                    #[inline(always)]
+                    |j| td[j] + lat[j],
+                );
+                map(
+                    simd,
+                    u,
+                    #[inline(always)]
+                    |j| vb[j] * (1.0 - l_k) + v_a[j] * l_k,
+                );
+                map(
+                    simd,
+                    rate,
+                    #[inline(always)]
+                    |j| logistic(u[j]),
+                );
                 if eta_up != 0.0 {
                     // Eq. 7: φ(u_k) - φ(v̂_B,k), v̂_B,k = (1-λ_k) v_B,k, from u_k - v̂_B,k =
                     // λ_k v_A,k without cancellation.
                     let (post, s) = (unsafe { part(post_up, r, &cols) }, scale(eta_up));
-                    map(simd, post, |j| {
-                        logistic_difference(rate[j], vb[j] * (1.0 - l_k), v_a[j] * l_k) * s
-                    });
+                    map(
+                        simd,
+                        post,
+                        #[inline(always)]
+                        |j| logistic_difference(rate[j], vb[j] * (1.0 - l_k), v_a[j] * l_k) * s,
+                    );
                 }
                 if eta_pi != 0.0 {
                     // Eq. 9: 0 - v_A,k.
                     let (post, s) = (unsafe { part(post_pi, r, &cols) }, scale(eta_pi));
-                    map(simd, post, |j| -v_a[j] * s);
+                    map(
+                        simd,
+                        post,
+                        #[inline(always)]
+                        |j| -v_a[j] * s,
+                    );
                 }
                 if eta_down != 0.0 {
                     // Eq. 10: φ(u_k) - φ(W_down_k r_{k+1}).
                     let (post, s) = (unsafe { part(post_down, r, &cols) }, scale(eta_down));
-                    map(simd, post, |j| (rate[j] - logistic(td[j])) * s);
+                    map(
+                        simd,
+                        post,
+                        #[inline(always)]
+                        |j| (rate[j] - logistic(td[j])) * s,
+                    );
                 }
                 if let Some(v_i) = v_i_below {
                     // The interneurons of layer k-1, nudged by u_k, and Eq. 8's factor.
                     let (v_i, r_i) = unsafe { (part(v_i, r, &cols), part(r_i_below, r, &cols)) };
-                    map(simd, r_i, |j| logistic(v_i[j] + (u[j] - v_i[j]) * l_i));
+                    map(
+                        simd,
+                        r_i,
+                        #[inline(always)]
+                        |j| logistic(v_i[j] + (u[j] - v_i[j]) * l_i),
+                    );
                     if eta_ip_below != 0.0 {
                         let (post, s) = (unsafe { part(post_ip, r, &cols) }, scale(eta_ip_below));
-                        map(simd, post, |j| (r_i[j] - logistic(v_i[j])) * s);
+                        map(
+                            simd,
+                            post,
+                            #[inline(always)]
+                            |j| (r_i[j] - logistic(v_i[j])) * s,
+                        );
                     }
                 }
             }
