@@ -93,28 +93,34 @@ fn test_error(
     Ok(sse.into_scalar::<f64>())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The teaching stream and the test set both learners see.
+struct Task {
+    /// `(input, target potential)` of each presentation, `[batch, n]` each.
+    stream: Vec<(Tensor<2>, Tensor<2>)>,
+    test_inputs: Tensor<2>,
+    test_targets: Tensor<2>,
+    /// Presentations between two evaluations.
+    eval_every: usize,
+    /// Streams side by side.
+    batch: usize,
+    /// Factor on the drawn `W_up_2`.
+    output_init_scale: f64,
+}
+
+/// Trains `network` on the task's stream, evaluating every `eval_every` presentations.
 fn train(
     network: &MicrocircuitConfig,
     model: &Model,
+    task: &Task,
     device: &Device,
-    stream: &[(Tensor<2>, Tensor<2>)],
-    test_inputs: &Tensor<2>,
-    test_targets: &Tensor<2>,
-    eval_every: usize,
-    batch: usize,
-    output_init_scale: f64,
 ) -> Result<Curves, FigureError> {
     let phi = network.transfer;
     let mut net = network.init(device)?;
-    let w_up_2 = net.output.w_up.val().mul_scalar(output_init_scale);
+    let w_up_2 = net.output.w_up.val().mul_scalar(task.output_init_scale);
     net.output.w_up = Param::initialized(net.output.w_up.id, w_up_2);
-    let mut sim = Simulation::new(net, model.dynamics.clone(), batch)?;
+    let mut sim = Simulation::new(net, model.dynamics.clone(), task.batch)?;
     let steps = sim.config().steps_per_pattern();
-    let mut curves = Curves {
-        test_error: vec![test_error(&sim, phi, test_inputs, test_targets)?],
-        angle: Vec::new(),
-    };
+    let evaluate = |sim: &Simulation| test_error(sim, phi, &task.test_inputs, &task.test_targets);
     let alignment = |sim: &Simulation| {
         let w = sim.weights();
         angle_degrees(
@@ -122,17 +128,48 @@ fn train(
             w.output.w_up.clone().transpose(),
         )
     };
-    curves.angle.push(alignment(&sim));
-    for (i, (x, u_trgt)) in stream.iter().enumerate() {
+    let mut curves = Curves {
+        test_error: vec![evaluate(&sim)?],
+        angle: vec![alignment(&sim)],
+    };
+    for (i, (x, u_trgt)) in task.stream.iter().enumerate() {
         sim.run(x, Some(u_trgt), steps, None)?;
-        if (i + 1) % eval_every == 0 {
-            curves
-                .test_error
-                .push(test_error(&sim, phi, test_inputs, test_targets)?);
+        if (i + 1) % task.eval_every == 0 {
+            curves.test_error.push(evaluate(&sim)?);
             curves.angle.push(alignment(&sim));
         }
     }
     Ok(curves)
+}
+
+/// The figure's key numbers.
+struct Numbers {
+    test_error_initial: f64,
+    /// Final EMA of the microcircuit's and the shallow learner's test error.
+    test_error_final: f64,
+    shallow_test_error_final: f64,
+    angle_initial: f64,
+    angle_final: f64,
+    angle_min: f64,
+    /// The error of the best constant output (the mean test target).
+    test_error_mean_predictor: f64,
+}
+
+impl Numbers {
+    fn named(&self) -> Vec<(String, f64)> {
+        [
+            ("test_error_initial", self.test_error_initial),
+            ("test_error_final", self.test_error_final),
+            ("shallow_test_error_final", self.shallow_test_error_final),
+            ("angle_initial", self.angle_initial),
+            ("angle_final", self.angle_final),
+            ("angle_min", self.angle_min),
+            ("test_error_mean_predictor", self.test_error_mean_predictor),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect()
+    }
 }
 
 fn ema(values: &[f64], alpha: f64) -> Vec<f64> {
@@ -210,19 +247,15 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
     } else {
         e.eval_every
     };
-    let run = |net: &MicrocircuitConfig| {
-        train(
-            net,
-            &model,
-            device,
-            &stream,
-            &test_inputs,
-            &test_targets,
-            eval_every,
-            e.batch,
-            e.output_init_scale,
-        )
+    let task = Task {
+        stream,
+        test_inputs,
+        test_targets,
+        eval_every,
+        batch: e.batch,
+        output_init_scale: e.output_init_scale,
     };
+    let run = |net: &MicrocircuitConfig| train(net, &model, &task, device);
     let (full, shallow) = std::thread::scope(|s| {
         let full = s.spawn(|| run(&network));
         let shallow = run(&shallow_network);
@@ -238,23 +271,21 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
     let last = |v: &[f64]| *v.last().unwrap_or(&f64::NAN);
     // The error of the best constant output (the mean test target): what learning only the
     // mean rate of each output cell reaches.
-    let mean_predictor = (test_targets.clone() - test_targets.clone().mean_dim(0))
+    let targets = &task.test_targets;
+    let mean_predictor = (targets.clone() - targets.clone().mean_dim(0))
         .square()
         .sum_dim(1)
         .mean()
         .into_scalar::<f64>();
-    let numbers = vec![
-        ("test_error_initial".to_string(), full.test_error[0]),
-        ("test_error_final".to_string(), last(&full_ema)),
-        ("shallow_test_error_final".to_string(), last(&shallow_ema)),
-        ("angle_initial".to_string(), full.angle[0]),
-        ("angle_final".to_string(), last(&full.angle)),
-        (
-            "angle_min".to_string(),
-            full.angle.iter().copied().fold(f64::INFINITY, f64::min),
-        ),
-        ("test_error_mean_predictor".to_string(), mean_predictor),
-    ];
+    let numbers = Numbers {
+        test_error_initial: full.test_error[0],
+        test_error_final: last(&full_ema),
+        shallow_test_error_final: last(&shallow_ema),
+        angle_initial: full.angle[0],
+        angle_final: last(&full.angle),
+        angle_min: full.angle.iter().copied().fold(f64::INFINITY, f64::min),
+        test_error_mean_predictor: mean_predictor,
+    };
     let summary = format!(
         "Fig. 2 ({:?} student of a {:?} teacher, {} streams x {} patterns of {} ms online, \
          σ = {}): the \
@@ -269,12 +300,12 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
         model.dynamics.t_pattern,
         model.dynamics.sigma,
         e.test_patterns,
-        numbers[0].1,
-        numbers[1].1,
-        numbers[2].1,
-        numbers[3].1,
-        numbers[4].1,
-        mean_predictor,
+        numbers.test_error_initial,
+        numbers.test_error_final,
+        numbers.shallow_test_error_final,
+        numbers.angle_initial,
+        numbers.angle_final,
+        numbers.test_error_mean_predictor,
     );
     let panels = vec![
         LineChart::new(
@@ -307,6 +338,6 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
         panels,
         columns,
         summary,
-        numbers,
+        numbers: numbers.named(),
     })
 }

@@ -4,7 +4,7 @@
 //! potentials fall by orders of magnitude.
 
 use burn::tensor::Device;
-use dendritic::continuous::{Probe, Simulation};
+use dendritic::continuous::{Probe, Simulation, Traces};
 use serde::Deserialize;
 
 use super::{
@@ -46,7 +46,112 @@ fn block_means(values: &[f64], size: usize) -> Vec<f64> {
         .collect()
 }
 
-pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureError> {
+/// What the simulation recorded.
+struct Run {
+    sizes: Vec<usize>,
+    streams: usize,
+    patterns: usize,
+    t_pattern: f64,
+    traces: Traces,
+}
+
+/// Per-pattern curves.
+struct Curves {
+    time_s: Vec<f64>,
+    /// Mean |v_A,1| per pattern.
+    apical: Vec<f64>,
+    /// Mean |r_I - r_2| per pattern.
+    mismatch: Vec<f64>,
+}
+
+impl Curves {
+    fn of(run: &Run) -> Self {
+        let traces = &run.traces;
+        let per_pattern = traces.times().len() / run.patterns;
+        let apical = block_means(&traces.column(Probe::MeanAbsApical(1), 0), per_pattern);
+        let (out, width) = traces.get(Probe::OutputRate).expect("recorded");
+        let (inter, _) = traces.get(Probe::InterneuronRate(1)).expect("recorded");
+        let mismatch_samples: Vec<f64> = out
+            .chunks(width)
+            .zip(inter.chunks(width))
+            .map(|(o, i)| {
+                o.iter()
+                    .zip(i)
+                    .map(|(a, b)| f64::from((a - b).abs()))
+                    .sum::<f64>()
+                    / width as f64
+            })
+            .collect();
+        Self {
+            time_s: (1..=apical.len())
+                .map(|p| p as f64 * run.t_pattern / 1000.0)
+                .collect(),
+            apical,
+            mismatch: block_means(&mismatch_samples, per_pattern),
+        }
+    }
+}
+
+/// The figure's key numbers.
+struct Numbers {
+    apical_first_pattern: f64,
+    apical_last_pattern: f64,
+    interneuron_mismatch_first: f64,
+    interneuron_mismatch_last: f64,
+}
+
+impl Numbers {
+    fn of(curves: &Curves) -> Self {
+        let first = curves.apical[0];
+        Self {
+            apical_first_pattern: first,
+            apical_last_pattern: *curves.apical.last().unwrap_or(&first),
+            interneuron_mismatch_first: curves.mismatch[0],
+            interneuron_mismatch_last: *curves.mismatch.last().unwrap_or(&0.0),
+        }
+    }
+
+    fn apical_drop(&self) -> f64 {
+        self.apical_first_pattern / self.apical_last_pattern
+    }
+
+    fn named(&self) -> Vec<(String, f64)> {
+        [
+            ("apical_first_pattern", self.apical_first_pattern),
+            ("apical_last_pattern", self.apical_last_pattern),
+            ("apical_drop", self.apical_drop()),
+            (
+                "interneuron_mismatch_first",
+                self.interneuron_mismatch_first,
+            ),
+            ("interneuron_mismatch_last", self.interneuron_mismatch_last),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect()
+    }
+
+    fn summary(&self, run: &Run) -> String {
+        format!(
+            "Fig. S1 ({:?}, {} streams x {} patterns of {} ms, no target, only W_IP and W_PI \
+             plastic): from random weights the mean |v_A| per pattern falls from {:.3} to \
+             {:.2e} ({:.0}x) while the mean |r_I - r_2| between interneurons and their partner \
+             output cells falls from {:.3} to {:.2e}: the self-predicting state emerges.",
+            run.sizes,
+            run.streams,
+            run.patterns,
+            run.t_pattern,
+            self.apical_first_pattern,
+            self.apical_last_pattern,
+            self.apical_drop(),
+            self.interneuron_mismatch_first,
+            self.interneuron_mismatch_last,
+        )
+    }
+}
+
+/// Presents the preset's random patterns to the network with only W_IP and W_PI learning.
+fn simulate(device: &Device, quick: bool) -> Result<Run, FigureError> {
     let Preset {
         experiment: e,
         model,
@@ -67,79 +172,49 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
         })
         .collect();
     sim.present(patterns, Some(&mut recorder))?;
-    let traces = recorder.finish();
-
-    let per_pattern = traces.times().len() / n_patterns;
-    let apical = block_means(&traces.column(Probe::MeanAbsApical(1), 0), per_pattern);
-    let (out, width) = traces.get(Probe::OutputRate).expect("recorded");
-    let (inter, _) = traces.get(Probe::InterneuronRate(1)).expect("recorded");
-    let mismatch_samples: Vec<f64> = out
-        .chunks(width)
-        .zip(inter.chunks(width))
-        .map(|(o, i)| {
-            o.iter()
-                .zip(i)
-                .map(|(a, b)| f64::from((a - b).abs()))
-                .sum::<f64>()
-                / width as f64
-        })
-        .collect();
-    let mismatch = block_means(&mismatch_samples, per_pattern);
-    let time_s: Vec<f64> = (1..=apical.len())
-        .map(|p| p as f64 * t_pattern / 1000.0)
-        .collect();
-    let first = apical[0];
-    let last = *apical.last().unwrap_or(&first);
-    let numbers = vec![
-        ("apical_first_pattern".to_string(), first),
-        ("apical_last_pattern".to_string(), last),
-        ("apical_drop".to_string(), first / last),
-        ("interneuron_mismatch_first".to_string(), mismatch[0]),
-        (
-            "interneuron_mismatch_last".to_string(),
-            *mismatch.last().unwrap_or(&0.0),
-        ),
-    ];
-    let summary = format!(
-        "Fig. S1 ({:?}, {} streams x {} patterns of {} ms, no target, only W_IP and W_PI plastic): from \
-         random weights the mean |v_A| per pattern falls from {:.3} to {:.2e} ({:.0}x) while \
-         the mean |r_I - r_2| between interneurons and their partner output cells falls \
-         from {:.3} to {:.2e}: the self-predicting state emerges.",
-        network.sizes,
-        e.batch,
-        n_patterns,
+    Ok(Run {
+        sizes: network.sizes.clone(),
+        streams: e.batch,
+        patterns: n_patterns,
         t_pattern,
-        first,
-        last,
-        first / last,
-        mismatch[0],
-        numbers[4].1,
-    );
+        traces: recorder.finish(),
+    })
+}
+
+pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureError> {
+    let run = simulate(device, quick)?;
+    let curves = Curves::of(&run);
+    let numbers = Numbers::of(&curves);
     let panels = vec![
         LineChart::new(
             "Apical potentials fall silent",
             "time (s)",
             "mean |v_A,1| per pattern",
         )
-        .with_series(Series::new("mean |v_A|", points(&time_s, &apical)))
+        .with_series(Series::new(
+            "mean |v_A|",
+            points(&curves.time_s, &curves.apical),
+        ))
         .log_y(),
         LineChart::new(
             "Interneurons learn to mimic the output cells",
             "time (s)",
             "mean |r_I - r_2|",
         )
-        .with_series(Series::new("mean |r_I - r_2|", points(&time_s, &mismatch)))
+        .with_series(Series::new(
+            "mean |r_I - r_2|",
+            points(&curves.time_s, &curves.mismatch),
+        ))
         .log_y(),
-    ];
-    let columns = vec![
-        ("time_s".to_string(), time_s),
-        ("mean_abs_apical".to_string(), apical),
-        ("mean_abs_interneuron_mismatch".to_string(), mismatch),
     ];
     Ok(FigureOutput {
         panels,
-        columns,
-        summary,
-        numbers,
+        summary: numbers.summary(&run),
+        numbers: numbers.named(),
+        columns: vec![
+            ("time_s".to_string(), curves.time_s),
+            ("mean_abs_apical".to_string(), curves.apical),
+            ("mean_abs_interneuron_mismatch".to_string(), curves.mismatch),
+        ],
     })
 }
