@@ -61,6 +61,14 @@ pub enum DendriticError {
     /// Transfer-function parameters that make no sense (e.g. gamma <= 0).
     #[error("transfer function: {0}")]
     BadTransfer(String),
+    /// A disinhibition gate outside [0, 1] (see [`Gates`](crate::disinhibition::Gates)).
+    #[error("the disinhibition gate of hidden layer {layer} must lie in [0, 1], got {value}")]
+    BadGate {
+        /// Hidden layer (1-based).
+        layer: usize,
+        /// The value given.
+        value: f64,
+    },
     /// A tensor whose shape does not fit the network.
     #[error("{what} has shape {got:?}, expected {expected:?}")]
     Shape {

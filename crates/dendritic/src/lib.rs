@@ -27,11 +27,13 @@ pub mod continuous;
 #[cfg(feature = "flex")]
 pub mod cpu;
 pub mod diagnostics;
+pub mod disinhibition;
 pub mod error;
 pub mod microcircuit;
 mod parallel;
 pub mod plasticity;
 pub mod random;
+pub mod reconstruction;
 pub mod state;
 pub mod steady_state;
 pub mod transfer;

@@ -2,6 +2,7 @@
 
 use burn::tensor::Tensor;
 
+use crate::disinhibition::Gates;
 use crate::error::Result;
 use crate::microcircuit::Microcircuit;
 use crate::state::{HiddenState, OutputState, State};
@@ -17,6 +18,28 @@ impl Microcircuit {
     /// `input`: rates `[batch, n_0]`; `target`: somatic target potentials `u_trgt`,
     /// `[batch, n_N]` (see [`target_potential`](Self::target_potential)).
     pub fn settle(&self, input: Tensor<2>, target: Option<Tensor<2>>) -> Result<State> {
+        self.settle_gated(input, target, None)
+    }
+
+    /// [`settle`](Self::settle) with the interneurons' inhibition of each hidden layer's
+    /// apical compartment scaled by its [`Gates`] value (disinhibition,
+    /// [`crate::disinhibition`]): `v_A,k = W_down_k r_{k+1} + g_k W_PI_k r_I,k`.
+    pub fn settle_disinhibited(
+        &self,
+        input: Tensor<2>,
+        target: Option<Tensor<2>>,
+        gates: &Gates,
+    ) -> Result<State> {
+        gates.check(self.hidden.len())?;
+        self.settle_gated(input, target, Some(gates))
+    }
+
+    fn settle_gated(
+        &self,
+        input: Tensor<2>,
+        target: Option<Tensor<2>>,
+        gates: Option<&Gates>,
+    ) -> Result<State> {
         self.check_input(&input)?;
         let batch = input.dims()[0];
         if let Some(t) = &target {
@@ -80,7 +103,8 @@ impl Microcircuit {
                 || r_above.matmul(layer.w_down.val()),
                 || r_i.clone().matmul(layer.w_pi.val()),
             );
-            let apical = top_down.clone() + lateral;
+            // Eq. 4; an open gate (1) leaves the sum exactly as it is.
+            let apical = top_down.clone() + Gates::scale(gates, k, lateral);
             let v_b = basal[k].clone();
             let u = v_b.clone().mul_scalar(1.0 - lambda_k) + apical.clone().mul_scalar(lambda_k);
             let r_k = phi.rate(u.clone());

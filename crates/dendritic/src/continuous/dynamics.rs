@@ -7,6 +7,7 @@ use super::config::{ContinuousConfig, Nudging};
 use super::noise::NoiseStep;
 use super::weights::Weights;
 use crate::config::MicrocircuitConfig;
+use crate::disinhibition::Gates;
 use crate::error::{DendriticError, Result};
 use crate::transfer::Transfer;
 
@@ -116,6 +117,9 @@ pub struct Membrane {
     pub dt: f64,
     /// `dt / τ_0` of the input filter (1: no filter).
     pub input_gain: f64,
+    /// Disinhibition gates on the interneurons' inhibition of each hidden layer's apical
+    /// compartment (`None`: all open; see [`crate::disinhibition`]).
+    pub gates: Option<Gates>,
 }
 
 impl Membrane {
@@ -135,6 +139,7 @@ impl Membrane {
             } else {
                 1.0
             },
+            gates: None,
         }
     }
 
@@ -169,7 +174,8 @@ impl Membrane {
             let above = hidden_rate.get(i + 1).unwrap_or(&output_rate);
             let v_td = above.clone().matmul(layer.w_down.clone());
             let lateral = interneuron_rate[i].clone().matmul(layer.w_pi.clone());
-            apical.push(v_td.clone() + lateral);
+            // Eq. 4, the lateral term scaled by the layer's disinhibition gate.
+            apical.push(v_td.clone() + Gates::scale(self.gates.as_ref(), i, lateral));
             top_down.push(v_td);
             interneuron_dendrite.push(linear(&hidden_rate[i], &layer.w_ip, &layer.b_ip));
         }

@@ -10,6 +10,7 @@ use super::noise::NoiseSource;
 use super::plasticity::LowPassPlasticity;
 use super::weights::Weights;
 use crate::config::{Init, MicrocircuitConfig};
+use crate::disinhibition::Gates;
 use crate::error::{DendriticError, Result};
 use crate::microcircuit::Microcircuit;
 
@@ -272,6 +273,16 @@ impl Simulation {
     pub fn with_fast_path(mut self, enabled: bool) -> Self {
         self.fast_path = enabled;
         self
+    }
+
+    /// Sets the disinhibition gates of every hidden layer ([`crate::disinhibition`]): the
+    /// interneurons' inhibition of the apical compartments is scaled by them from the next
+    /// step on. Plasticity stays on (switch it off with rates of 0 when the gates serve
+    /// inference only).
+    pub fn set_gates(&mut self, gates: Gates) -> Result<()> {
+        gates.check(self.weights.hidden.len())?;
+        self.membrane.gates = Some(gates);
+        Ok(())
     }
 
     /// The continuous-time parameters.

@@ -147,6 +147,8 @@ pub(crate) struct Engine {
     g_som: f32,
     nudging: Nudging,
     input_gain: f32,
+    /// Disinhibition gate of each hidden layer (1: open).
+    gates: Vec<f32>,
     // Weights: `up[k-1]` is `W_up_k`; `down`, `ip`, `pi` per hidden layer.
     up: Vec<Matrix>,
     down: Vec<Matrix>,
@@ -243,6 +245,9 @@ impl Engine {
             g_som: m.g_som as f32,
             nudging: m.nudging,
             input_gain: m.input_gain as f32,
+            gates: (0..n_hidden)
+                .map(|k| m.gates.as_ref().map_or(1.0, |g| g.get(k) as f32))
+                .collect(),
             up: (1..=n_hidden + 1)
                 .map(|k| {
                     let (w, b) = weights.up(k);
@@ -338,12 +343,20 @@ impl Engine {
         for i in 0..n_hidden {
             let above = self.hidden_rate.get(i + 1).unwrap_or(&self.output_rate);
             self.product(&mut top_down[i], above, &self.down[i]);
-            // v_A = W_down r_{k+1} + W_PI r_I (Eq. 4): the lateral part first, then the sum.
+            // v_A = W_down r_{k+1} + g W_PI r_I (Eq. 4, gated): the lateral part first.
             self.product(&mut apical[i], &self.interneuron_rate[i], &self.pi[i]);
-            apical[i]
-                .iter_mut()
-                .zip(&top_down[i])
-                .for_each(|(a, t)| *a += t);
+            let g = self.gates[i];
+            if g == 1.0 {
+                apical[i]
+                    .iter_mut()
+                    .zip(&top_down[i])
+                    .for_each(|(a, t)| *a += t);
+            } else {
+                apical[i]
+                    .iter_mut()
+                    .zip(&top_down[i])
+                    .for_each(|(a, t)| *a = *a * g + t);
+            }
             self.product(&mut v_i[i], &self.hidden_rate[i], &self.ip[i]);
         }
         (self.top_down, self.apical, self.interneuron_dendrite) = (top_down, apical, v_i);
