@@ -256,3 +256,47 @@ fn drl_feedback_learns_the_difference_reconstruction_that_dtp_feedback_does_not(
         "DRL {after_drl} against DTP {after_dtp}"
     );
 }
+
+#[test]
+fn explicit_rules_step_with_burns_adam_as_backprop_does() {
+    // FA with feedback equal to the forward transposes has backprop's gradient; its first
+    // Adam step (burn::optim's Adam on plain tensors) must then land where autodiff backprop's
+    // Adam step (burn::optim's ModuleOptimizer) lands.
+    let device = Device::default();
+    let x = input_rates(10, 6, 3, &device, Precision::F64);
+    let t = target_rates(10, 3, 4, &device, Precision::F64);
+    let optim = baselines::OptimizerConfig::new()
+        .with_lr(0.01)
+        .with_kind(baselines::OptimizerKind::adam());
+    let config = net(&[6, 5, 4, 3], OutputError::Mse);
+    let mut fa = FeedbackConfig::new(config.clone(), FeedbackRule::Fa)
+        .with_optim(optim.clone())
+        .init(&device)
+        .unwrap();
+    fa.set_feedback_to_forward_transposes();
+    let mut bp = baselines::BpConfig::new(config)
+        .with_optim(optim)
+        .init(&device)
+        .unwrap();
+    let before = host(fa.feedforward().layers[0].weight.val());
+    fa.train_step(x.clone(), t.clone()).unwrap();
+    bp.train_step(x, t).unwrap();
+    let (a, b) = (fa.feedforward(), bp.feedforward());
+    for (l, (la, lb)) in a.layers.iter().zip(&b.layers).enumerate() {
+        let (wa, wb) = (host(la.weight.val()), host(lb.weight.val()));
+        let worst = wa
+            .iter()
+            .zip(&wb)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 1e-9, "layer {}: {worst}", l + 1);
+    }
+    // Adam's first step moves every weight with a non-zero gradient by about lr.
+    let moved = host(a.layers[0].weight.val());
+    let step = moved
+        .iter()
+        .zip(&before)
+        .map(|(p, q)| (p - q).abs())
+        .fold(0.0, f64::max);
+    assert!((step - 0.01).abs() < 1e-3, "largest first step {step}");
+}

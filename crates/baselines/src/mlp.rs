@@ -218,7 +218,6 @@ impl Mlp {
 
     /// One optimiser step along the pseudo-gradients of the layers that learn.
     pub fn descend(&mut self, optim: &mut Optimizer, per_layer: Vec<Option<LayerGradient>>) {
-        optim.begin_step();
         descend_layers(&mut self.layers, optim, per_layer);
     }
 }

@@ -1,9 +1,12 @@
 //! Optimisers shared by every baseline: the explicit rules hand their pseudo-gradients to the
-//! same `burn::optim` optimisers that autodiff backprop uses.
+//! same `burn::optim` optimisers that autodiff backprop uses (their per-tensor
+//! [`burn::optim::Optimizer::step`]; no optimiser is written here).
 
 use burn::config::Config;
 use burn::module::Param;
-use burn::optim::{AdamConfig, ModuleOptimizer, SgdConfig};
+use std::any::Any;
+
+use burn::optim::{Adam, AdamConfig, ModuleOptimizer, Sgd, SgdConfig};
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
@@ -97,38 +100,54 @@ impl OptimizerConfig {
     }
 }
 
-/// The optimiser of the explicit (non-autodiff) rules: the same SGD and Adam updates as
-/// `burn::optim`, applied to pseudo-gradients on plain (non-autodiff) parameters.
+/// The `burn::optim` optimiser behind an [`Optimizer`].
+#[derive(Clone)]
+enum Rule {
+    Sgd(Sgd),
+    Adam(Adam),
+}
+
+/// The optimiser of the explicit (non-autodiff) rules: `burn::optim`'s own SGD and Adam
+/// ([`burn::optim::Optimizer::step`] on one tensor at a time), applied to pseudo-gradients on
+/// plain (non-autodiff) parameters, with one state per parameter slot.
 pub struct Optimizer {
     lr: f64,
     /// Factor on `lr` (a schedule's current value).
     scale: f64,
-    kind: OptimizerKind,
-    step: i32,
-    /// Adam's first and second moments per parameter slot, flattened.
-    moments: Vec<Option<(Tensor<1>, Tensor<1>)>>,
+    rule: Rule,
+    /// The optimiser's state per parameter slot (Adam's moments and step count), typed by
+    /// the rank of the parameter it belongs to.
+    states: Vec<Option<Box<dyn Any + Send + Sync>>>,
 }
 
 impl Optimizer {
     /// From its config.
     pub fn new(config: &OptimizerConfig) -> Self {
+        let rule = match config.kind {
+            OptimizerKind::Sgd => Rule::Sgd(SgdConfig::new().build()),
+            OptimizerKind::Adam {
+                beta_1,
+                beta_2,
+                epsilon,
+            } => Rule::Adam(
+                AdamConfig::new()
+                    .with_beta_1(beta_1)
+                    .with_beta_2(beta_2)
+                    .with_epsilon(epsilon)
+                    .build(),
+            ),
+        };
         Self {
             lr: config.lr,
             scale: 1.0,
-            kind: config.kind,
-            step: 0,
-            moments: Vec::new(),
+            rule,
+            states: Vec::new(),
         }
     }
 
     /// Multiplies the learning rate by `scale` from now on (1 restores the configured rate).
     pub fn set_scale(&mut self, scale: f64) {
         self.scale = scale;
-    }
-
-    /// Starts an optimiser step (Adam's bias correction counts these).
-    pub fn begin_step(&mut self) {
-        self.step += 1;
     }
 
     /// Descends `grad` on the parameter in `slot` (a fixed index per parameter).
@@ -138,38 +157,33 @@ impl Optimizer {
         param: &mut Param<Tensor<D>>,
         grad: Tensor<D>,
     ) {
-        let step = match self.kind {
-            OptimizerKind::Sgd => grad.mul_scalar(self.lr * self.scale),
-            OptimizerKind::Adam {
-                beta_1,
-                beta_2,
-                epsilon,
-            } => {
-                let shape = grad.shape();
-                let g = grad.flatten::<1>(0, D - 1);
-                if self.moments.len() <= slot {
-                    self.moments.resize(slot + 1, None);
-                }
-                let (b1, b2) = (beta_1 as f64, beta_2 as f64);
-                let (m, v) = match self.moments[slot].take() {
-                    Some((m, v)) => (
-                        m.mul_scalar(b1) + g.clone().mul_scalar(1.0 - b1),
-                        v.mul_scalar(b2) + g.square().mul_scalar(1.0 - b2),
-                    ),
-                    None => (
-                        g.clone().mul_scalar(1.0 - b1),
-                        g.square().mul_scalar(1.0 - b2),
-                    ),
-                };
-                let m_hat = m.clone().div_scalar(1.0 - b1.powi(self.step.max(1)));
-                let v_hat = v.clone().div_scalar(1.0 - b2.powi(self.step.max(1)));
-                self.moments[slot] = Some((m, v));
-                (m_hat.mul_scalar(self.lr * self.scale) / v_hat.sqrt().add_scalar(epsilon as f64))
-                    .reshape(shape)
-            }
-        };
-        let placeholder = Param::initialized(param.id, step.clone());
+        if self.states.len() <= slot {
+            self.states.resize_with(slot + 1, || None);
+        }
+        let lr = self.lr * self.scale;
+        let state = &mut self.states[slot];
+        let placeholder = Param::initialized(param.id, grad.clone());
         let owned = std::mem::replace(param, placeholder);
-        *param = owned.map(|w| w - step);
+        *param = match &self.rule {
+            Rule::Sgd(sgd) => owned.map(|w| step(sgd, lr, w, grad, state)),
+            Rule::Adam(adam) => owned.map(|w| step(adam, lr, w, grad, state)),
+        };
     }
+}
+
+/// One step of `optim` on `tensor`, with the slot's state (created on the first step).
+fn step<O: burn::optim::Optimizer, const D: usize>(
+    optim: &O,
+    lr: f64,
+    tensor: Tensor<D>,
+    grad: Tensor<D>,
+    slot: &mut Option<Box<dyn Any + Send + Sync>>,
+) -> Tensor<D> {
+    let state = slot.take().map(|s| {
+        *s.downcast::<O::State<D>>()
+            .expect("a parameter slot always holds a parameter of the same rank")
+    });
+    let (tensor, state) = optim.step(lr, tensor, grad, state);
+    *slot = state.map(|s| Box::new(s) as Box<dyn Any + Send + Sync>);
+    tensor
 }

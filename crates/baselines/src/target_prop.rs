@@ -374,7 +374,6 @@ impl TargetProp {
 
     fn feedback_step(&mut self, h: &[Tensor<2>]) -> Tensor<1> {
         let (loss, grads) = self.feedback_gradients(h);
-        self.feedback_optim.begin_step();
         descend_layers(
             &mut self.net.feedback.layers,
             &mut self.feedback_optim,
