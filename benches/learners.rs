@@ -67,7 +67,7 @@ fn bench(c: &mut Criterion) {
                     for _ in 0..iters {
                         // Reading the loss back waits for the step to finish.
                         let _ = learner
-                            .train_step(x.clone(), r.clone())
+                            .train_step(x.clone(), r.clone(), 1.0)
                             .unwrap()
                             .loss_value();
                     }

@@ -149,7 +149,7 @@ fn bench(c: &mut Criterion) {
             group.throughput(Throughput::Elements(bp_flops(b)));
             timed(&mut group, &totals, key("bp_step"), || {
                 let _ = bp
-                    .train_step(x.clone(), r.clone())
+                    .train_step(x.clone(), r.clone(), 1.0)
                     .expect("shapes fit")
                     .loss_value();
             });

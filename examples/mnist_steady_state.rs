@@ -133,6 +133,7 @@ fn main() -> anyhow::Result<()> {
             &train_t,
             args.batch,
             args.seed * 1_000 + epoch as u64,
+            1.0,
             |b, _| {
                 if b % 100 == 0 {
                     bar.set_position(b as u64);

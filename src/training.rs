@@ -26,7 +26,8 @@ pub enum EpochError {
 
 /// One epoch of [`Learner::train_step`] over `inputs` `[n, n_0]` and target rates
 /// `[n, n_N]`, in the order of a permutation seeded with `seed`, `batch` examples at a time
-/// (a final partial batch is dropped). Each batch is gathered on the device, so no
+/// (a final partial batch is dropped), every learning rate multiplied by `rate` (the
+/// schedule's factor for this epoch). Each batch is gathered on the device, so no
 /// epoch-sized copy is made. `on_batch` sees the index and statistics of every batch.
 /// Returns the mean training loss over the epoch, left on the device.
 ///
@@ -38,6 +39,7 @@ pub fn train_epoch(
     targets: &Tensor<2>,
     batch: usize,
     seed: u64,
+    rate: f64,
     mut on_batch: impl FnMut(usize, &StepStats),
 ) -> Result<Tensor<1>, EpochError> {
     let n = inputs.dims()[0];
@@ -51,6 +53,7 @@ pub fn train_epoch(
         let stats = learner.train_step(
             inputs.clone().select(0, idx.clone()),
             targets.clone().select(0, idx),
+            rate,
         )?;
         total = Some(match total {
             Some(t) => t + stats.loss.clone(),

@@ -5,7 +5,7 @@
 mod common;
 
 use baselines::{
-    FeedbackConfig, FeedbackRule, Learner, Mlp, NetConfig, Objective, OutputError,
+    Diagnose, FeedbackConfig, FeedbackRule, Learner, Mlp, NetConfig, Objective, OutputError,
     TargetPropConfig, TargetRule, alignment,
 };
 use burn::module::Param;
@@ -142,7 +142,7 @@ fn fa_aligns_with_backprop_while_it_learns() {
             let a = alignment::measure(&mut fa, x, t).unwrap();
             angles.push((a.update[0].unwrap() + a.update[1].unwrap()) / 2.0);
         } else {
-            fa.train_step(x, t).unwrap();
+            fa.train_step(x, t, 1.0).unwrap();
         }
     }
     let n = angles.len();
@@ -279,8 +279,8 @@ fn explicit_rules_step_with_burns_adam_as_backprop_does() {
         .init(&device)
         .unwrap();
     let before = host(fa.feedforward().layers[0].weight.val());
-    fa.train_step(x.clone(), t.clone()).unwrap();
-    bp.train_step(x, t).unwrap();
+    fa.train_step(x.clone(), t.clone(), 1.0).unwrap();
+    bp.train_step(x, t, 1.0).unwrap();
     let (a, b) = (fa.feedforward(), bp.feedforward());
     for (l, (la, lb)) in a.layers.iter().zip(&b.layers).enumerate() {
         let (wa, wb) = (host(la.weight.val()), host(lb.weight.val()));

@@ -110,7 +110,7 @@ fn every_learner_is_deterministic_for_a_fixed_seed() {
     assert_eq!(run(), run());
 }
 
-/// `set_rate_scale` (the learning-rate schedule of the CLI's `lr_decay`) scales every
+/// The `rate` of `train_step` (the learning-rate schedule of the CLI's `lr_decay`) scales every
 /// learner's step: at 0 the forward weights do not move, at 0.5 they move about half as far
 /// as at 1 (exactly half for the rules whose first step is linear in the rate).
 #[test]
@@ -130,8 +130,7 @@ fn rate_scale_scales_every_learners_step() {
     let step_norm = |index: usize, scale: f64| -> (String, f64) {
         let mut learner = learners(batch.dim, 3).swap_remove(index);
         let before = weights(learner.as_ref());
-        learner.set_rate_scale(scale);
-        learner.train_step(x.clone(), t.clone()).unwrap();
+        learner.train_step(x.clone(), t.clone(), scale).unwrap();
         let after = weights(learner.as_ref());
         let norm = before
             .iter()

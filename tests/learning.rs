@@ -20,7 +20,7 @@ fn train(net: Microcircuit, train: &Split, test: &DeviceSplit, epochs: usize) ->
     let t = train.target_rates(10, 0.1, 0.8, &device, Precision::F32);
     let mut errors = Vec::new();
     for epoch in 0..epochs {
-        train_epoch(&mut net, &x, &t, 10, epoch as u64, |_, _| {}).expect("shapes fit");
+        train_epoch(&mut net, &x, &t, 10, epoch as u64, 1.0, |_, _| {}).expect("shapes fit");
         errors.push(test.error_rate(500, |x| net.classify(x)));
     }
     errors

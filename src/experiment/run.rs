@@ -130,7 +130,7 @@ pub fn train_on(
             epoch,
             config.epochs,
         );
-        learner.set_rate_scale(config.lr_decay.powi(epoch as i32 - 1));
+        let rate = config.lr_decay.powi(epoch as i32 - 1);
         let start = Instant::now();
         let mut samples = 0usize;
         let diverged = |step: Option<usize>, loss: Option<f64>| ExperimentError::Diverged {
@@ -147,6 +147,7 @@ pub fn train_on(
             &data.train.targets,
             config.batch,
             config.seed * 1_000 + epoch as u64,
+            rate,
             |b, stats| {
                 samples += config.batch;
                 if !bar.is_hidden() && b % 200 == 0 {

@@ -140,7 +140,7 @@ pub fn train_learner(
     let mut errors = Vec::new();
     for epoch in 0..epochs {
         let loss =
-            microcircuits::training::train_epoch(learner, &x, &t, 10, epoch as u64, |_, _| {})
+            microcircuits::training::train_epoch(learner, &x, &t, 10, epoch as u64, 1.0, |_, _| {})
                 .expect("shapes fit");
         losses.push(loss.into_scalar::<f64>());
         errors.push(test.error_rate(500, |x| learner.classify(x)));

@@ -18,7 +18,7 @@ pub struct Alignment {
     pub feedback: Vec<(usize, f64)>,
 }
 
-/// Takes one training step of `learner` on the batch and measures how its update aligns with
+/// Takes one training step of `learner` on the batch (at its configured rates) and measures how its update aligns with
 /// backprop's gradient of the learner's own objective on the same batch and pre-step weights
 /// (computed with Burn's autodiff on a copy of the forward weights). The feedback angles are
 /// measured before the step. Reads a few scalars back to the host.
@@ -29,7 +29,7 @@ pub fn measure(
 ) -> Result<Alignment> {
     let feedback = feedback_angles(learner);
     let gradients = backprop_updates(learner, input.clone(), target.clone());
-    let (_, updates) = learner.train_step_with_updates(input, target)?;
+    let (_, updates) = learner.train_step_with_updates(input, target, 1.0)?;
     Ok(Alignment {
         update: angles(updates, gradients),
         feedback,

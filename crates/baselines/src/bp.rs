@@ -6,7 +6,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 
 use crate::checkpoint::{load_module, save_module};
-use crate::learner::{Learner, StepStats, check_batch, timed};
+use crate::learner::{Checkpoint, Diagnose, Learner, StepStats, check_batch, timed};
 use crate::mlp::{Mlp, NetConfig};
 use crate::objective::Objective;
 use burn::optim::ModuleOptimizer;
@@ -30,7 +30,6 @@ pub struct Backprop {
     config: BpConfig,
     optim: ModuleOptimizer,
     last: Vec<Option<Tensor<2>>>,
-    rate_scale: f64,
 }
 
 impl BpConfig {
@@ -45,7 +44,6 @@ impl BpConfig {
         self.validate()?;
         let mlp = self.net.init(&device.clone().autodiff())?;
         Ok(Backprop {
-            rate_scale: 1.0,
             last: vec![None; mlp.depth()],
             mlp,
             config: self.clone(),
@@ -66,7 +64,12 @@ impl Learner for Backprop {
         "bp"
     }
 
-    fn train_step(&mut self, input: Tensor<2>, target: Tensor<2>) -> crate::Result<StepStats> {
+    fn train_step(
+        &mut self,
+        input: Tensor<2>,
+        target: Tensor<2>,
+        rate: f64,
+    ) -> crate::Result<StepStats> {
         check_batch(&self.config.net.sizes, &input, &target)?;
         let objective = self.objective();
         let device = self.mlp.layers[0].weight.device();
@@ -83,9 +86,7 @@ impl Learner for Backprop {
                 .collect();
             let grads = GradientsParams::from_grads(grads, &self.mlp);
             let mlp = std::mem::replace(&mut self.mlp, Mlp { layers: Vec::new() });
-            self.mlp = self
-                .optim
-                .step(self.config.optim.lr * self.rate_scale, mlp, grads);
+            self.mlp = self.optim.step(self.config.optim.lr * rate, mlp, grads);
             Ok(loss)
         })
     }
@@ -95,23 +96,12 @@ impl Learner for Backprop {
         self.objective().prediction(u)
     }
 
-    fn feedforward(&self) -> Mlp {
-        self.mlp
-            .copy_to(&self.mlp.layers[0].weight.device().inner())
-    }
-
     fn objective(&self) -> Objective {
         self.config.net.objective()
     }
+}
 
-    fn last_updates(&self) -> Vec<Option<Tensor<2>>> {
-        self.last.clone()
-    }
-
-    fn set_rate_scale(&mut self, scale: f64) {
-        self.rate_scale = scale;
-    }
-
+impl Checkpoint for Backprop {
     fn save(&self, path: &std::path::Path) -> crate::Result<()> {
         save_module(&self.mlp.valid(), path)
     }
@@ -122,5 +112,16 @@ impl Learner for Backprop {
         self.mlp = plain.copy_to(&device);
         self.optim = self.config.optim.build();
         Ok(())
+    }
+}
+
+impl Diagnose for Backprop {
+    fn feedforward(&self) -> Mlp {
+        self.mlp
+            .copy_to(&self.mlp.layers[0].weight.device().inner())
+    }
+
+    fn last_updates(&self) -> Vec<Option<Tensor<2>>> {
+        self.last.clone()
     }
 }

@@ -5,7 +5,7 @@ use dendritic::{Microcircuit, Updates};
 
 use crate::checkpoint::{load_module, save_module};
 use crate::error::Result;
-use crate::learner::{FeedbackPair, Learner, StepStats, check_batch, timed};
+use crate::learner::{Checkpoint, Diagnose, FeedbackPair, Learner, StepStats, check_batch, timed};
 use crate::mlp::Mlp;
 use crate::objective::{Objective, OutputError};
 
@@ -50,7 +50,8 @@ impl Learner for DendriticLearner {
 
     /// Settles with the target (rates, turned into `u_trgt = φ⁻¹(r_trgt)`), applies Eqs. 7-10.
     /// The loss is `½ ‖u_trgt - u_N⁻‖²` of the feed-forward prediction `u_N⁻ = v_B,N`.
-    fn train_step(&mut self, input: Tensor<2>, target: Tensor<2>) -> Result<StepStats> {
+    fn train_step(&mut self, input: Tensor<2>, target: Tensor<2>, rate: f64) -> Result<StepStats> {
+        self.net.set_rate_scale(rate);
         check_batch(&self.net.config().sizes, &input, &target)?;
         timed(|| {
             let u_target = self.net.target_potential(target);
@@ -69,7 +70,9 @@ impl Learner for DendriticLearner {
         &mut self,
         input: Tensor<2>,
         target: Tensor<2>,
+        rate: f64,
     ) -> Result<(StepStats, Vec<Option<Tensor<2>>>)> {
+        self.net.set_rate_scale(rate);
         check_batch(&self.net.config().sizes, &input, &target)?;
         let objective = self.objective();
         let stats = timed(|| {
@@ -82,6 +85,32 @@ impl Learner for DendriticLearner {
         Ok((stats, self.last_updates()))
     }
 
+    fn predict(&self, input: Tensor<2>) -> Tensor<2> {
+        self.net.predict(input)
+    }
+
+    /// Potential-space error: in the self-predicting state with weak nudging the updates
+    /// follow backprop of this error (paper section 3.1).
+    fn objective(&self) -> Objective {
+        Objective {
+            transfer: self.net.config().transfer,
+            error: OutputError::Potential,
+        }
+    }
+}
+
+impl Checkpoint for DendriticLearner {
+    fn save(&self, path: &std::path::Path) -> Result<()> {
+        save_module(&self.net, path)
+    }
+
+    fn load(&mut self, path: &std::path::Path) -> Result<()> {
+        self.net = load_module(self.net.clone(), path)?;
+        Ok(())
+    }
+}
+
+impl Diagnose for DendriticLearner {
     /// `ΔW_up` of every layer (Eq. 7) from settling with the target, not applied.
     fn probe_updates(&self, input: Tensor<2>, target: Tensor<2>) -> Result<Vec<Option<Tensor<2>>>> {
         check_batch(&self.net.config().sizes, &input, &target)?;
@@ -95,22 +124,9 @@ impl Learner for DendriticLearner {
         Ok(dendritic::diagnostics::mean_abs_apical(&state))
     }
 
-    fn predict(&self, input: Tensor<2>) -> Tensor<2> {
-        self.net.predict(input)
-    }
-
     fn feedforward(&self) -> Mlp {
         let device = self.net.output.w_up.val().device();
         Mlp::from_microcircuit(&self.net, &device)
-    }
-
-    /// Potential-space error: in the self-predicting state with weak nudging the updates
-    /// follow backprop of this error (paper section 3.1).
-    fn objective(&self) -> Objective {
-        Objective {
-            transfer: self.net.config().transfer,
-            error: OutputError::Potential,
-        }
     }
 
     /// `ΔW_up` of every layer (Eq. 7) from the last
@@ -121,19 +137,6 @@ impl Learner for DendriticLearner {
             Some(updates) => updates.w_up(),
             None => vec![None; self.net.depth()],
         }
-    }
-
-    fn set_rate_scale(&mut self, scale: f64) {
-        self.net.set_rate_scale(scale);
-    }
-
-    fn save(&self, path: &std::path::Path) -> Result<()> {
-        save_module(&self.net, path)
-    }
-
-    fn load(&mut self, path: &std::path::Path) -> Result<()> {
-        self.net = load_module(self.net.clone(), path)?;
-        Ok(())
     }
 
     /// `W_down_k` against `W_up_{k+1}ᵀ` for every hidden layer `k`.

@@ -9,7 +9,7 @@ use dendritic::random::WeightSampler;
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{load_module, save_module};
-use crate::learner::{FeedbackPair, Learner, StepStats, check_batch, timed};
+use crate::learner::{Checkpoint, Diagnose, FeedbackPair, Learner, StepStats, check_batch, timed};
 use crate::mlp::{LayerGradient, Mlp, NetConfig};
 use crate::objective::Objective;
 use crate::optimizer::{Optimizer, OptimizerConfig};
@@ -167,7 +167,13 @@ impl Learner for FeedbackLearner {
         self.config.name()
     }
 
-    fn train_step(&mut self, input: Tensor<2>, target: Tensor<2>) -> crate::Result<StepStats> {
+    fn train_step(
+        &mut self,
+        input: Tensor<2>,
+        target: Tensor<2>,
+        rate: f64,
+    ) -> crate::Result<StepStats> {
+        self.optim.set_scale(rate);
         check_batch(&self.config.net.sizes, &input, &target)?;
         let objective = self.objective();
         timed(|| {
@@ -194,22 +200,12 @@ impl Learner for FeedbackLearner {
         self.net.forward.predict(input, self.objective())
     }
 
-    fn feedforward(&self) -> Mlp {
-        self.net.forward.clone()
-    }
-
     fn objective(&self) -> Objective {
         self.config.net.objective()
     }
+}
 
-    fn last_updates(&self) -> Vec<Option<Tensor<2>>> {
-        self.last.clone()
-    }
-
-    fn set_rate_scale(&mut self, scale: f64) {
-        self.optim.set_scale(scale);
-    }
-
+impl Checkpoint for FeedbackLearner {
     fn save(&self, path: &std::path::Path) -> crate::Result<()> {
         save_module(&self.net, path)
     }
@@ -217,6 +213,16 @@ impl Learner for FeedbackLearner {
     fn load(&mut self, path: &std::path::Path) -> crate::Result<()> {
         self.net = load_module(self.net.clone(), path)?;
         Ok(())
+    }
+}
+
+impl Diagnose for FeedbackLearner {
+    fn feedforward(&self) -> Mlp {
+        self.net.forward.clone()
+    }
+
+    fn last_updates(&self) -> Vec<Option<Tensor<2>>> {
+        self.last.clone()
     }
 
     fn feedback_pairs(&self) -> Vec<FeedbackPair> {

@@ -40,17 +40,34 @@ pub struct FeedbackPair {
     pub forward: Tensor<2>,
 }
 
-/// A learning rule with its network: train on batches of (input, target rates), predict, and
-/// expose its last weight updates for alignment diagnostics.
+/// A learning rule with its network: train on batches of (input, target rates) and predict.
+/// Every rule also saves and restores itself ([`Checkpoint`]) and exposes what the
+/// alignment diagnostics read ([`Diagnose`]), so one `dyn Learner` does all three.
 ///
 /// Inputs are `[batch, n_0]`, targets `[batch, n_N]` rates (one-hot 0.1/0.8 for classification
 /// with the logistic function; cross-entropy learners use the target's largest entry).
-pub trait Learner {
+pub trait Learner: Checkpoint + Diagnose {
     /// Short name (`bp`, `fa`, `dfa`, `dtp`, `drl`, `ddtp`, `shallow`, `dendritic`).
     fn name(&self) -> &str;
 
-    /// One learning step on a batch.
-    fn train_step(&mut self, input: Tensor<2>, target: Tensor<2>) -> Result<StepStats>;
+    /// One learning step on a batch, with every learning rate multiplied by `rate` (a
+    /// schedule's current factor, as `burn::optim`'s step takes its learning rate; 1 is the
+    /// configured rate).
+    fn train_step(&mut self, input: Tensor<2>, target: Tensor<2>, rate: f64) -> Result<StepStats>;
+
+    /// One learning step that also returns each layer's update, as
+    /// [`last_updates`](Diagnose::last_updates) would after it. Rules whose fast step writes
+    /// its updates straight into the weights (the microcircuit's) override this with a step
+    /// that keeps them.
+    fn train_step_with_updates(
+        &mut self,
+        input: Tensor<2>,
+        target: Tensor<2>,
+        rate: f64,
+    ) -> Result<(StepStats, Vec<Option<Tensor<2>>>)> {
+        let stats = self.train_step(input, target, rate)?;
+        Ok((stats, self.last_updates()))
+    }
 
     /// Output rates (or class probabilities) `[batch, n_N]`, without learning.
     fn predict(&self, input: Tensor<2>) -> Tensor<2>;
@@ -60,29 +77,37 @@ pub trait Learner {
         self.predict(input).argmax(1).squeeze_dim(1)
     }
 
-    /// The forward weights as a plain MLP: the network backprop would train in its place.
-    fn feedforward(&self) -> Mlp;
-
     /// The output error and rate function the rule approximates descending.
     fn objective(&self) -> Objective;
+}
+
+/// Saving and restoring a learner (the run directory's checkpoints).
+pub trait Checkpoint {
+    /// Writes the weights to a burnpack file (atomically: temporary file, then rename).
+    fn save(&self, path: &Path) -> Result<()>;
+
+    /// Loads weights saved by [`Checkpoint::save`] from a learner of the same configuration.
+    fn load(&mut self, path: &Path) -> Result<()>;
+
+    /// Training steps taken, for rules whose noise is seeded per step (so a resumed run draws
+    /// the same noise); 0 for the others.
+    fn step_count(&self) -> u64 {
+        0
+    }
+
+    /// Restores [`step_count`](Checkpoint::step_count) after loading a checkpoint.
+    fn set_step_count(&mut self, _steps: u64) {}
+}
+
+/// What the alignment diagnostics ([`crate::alignment`]) read from a learner.
+pub trait Diagnose {
+    /// The forward weights as a plain MLP: the network backprop would train in its place.
+    fn feedforward(&self) -> Mlp;
 
     /// Each layer's weight change direction from the last [`Learner::train_step`] (bottom to
     /// top; `None` for a layer that does not learn or before the first step): the rule's own
     /// update, before any optimiser rescaling — the negative of its pseudo-gradient.
     fn last_updates(&self) -> Vec<Option<Tensor<2>>>;
-
-    /// One learning step that also returns each layer's update, as
-    /// [`last_updates`](Learner::last_updates) would after it. Rules whose fast step writes
-    /// its updates straight into the weights (the microcircuit's) override this with a step
-    /// that keeps them.
-    fn train_step_with_updates(
-        &mut self,
-        input: Tensor<2>,
-        target: Tensor<2>,
-    ) -> Result<(StepStats, Vec<Option<Tensor<2>>>)> {
-        let stats = self.train_step(input, target)?;
-        Ok((stats, self.last_updates()))
-    }
 
     /// Each layer's update the rule would make on this batch from the current weights, without
     /// learning (bottom to top, `None` for a layer that would not learn), for diagnostics on a
@@ -106,25 +131,6 @@ pub trait Learner {
     fn feedback_pairs(&self) -> Vec<FeedbackPair> {
         Vec::new()
     }
-
-    /// Writes the weights to a burnpack file (atomically: temporary file, then rename).
-    fn save(&self, path: &Path) -> Result<()>;
-
-    /// Loads weights saved by [`Learner::save`] from a learner of the same configuration.
-    fn load(&mut self, path: &Path) -> Result<()>;
-
-    /// Training steps taken, for rules whose noise is seeded per step (so a resumed run draws
-    /// the same noise); 0 for the others.
-    fn step_count(&self) -> u64 {
-        0
-    }
-
-    /// Restores the step count of a resumed run.
-    fn set_step_count(&mut self, _steps: u64) {}
-
-    /// Multiplies every learning rate of the configuration by `scale` from now on (a
-    /// learning-rate schedule sets it once per epoch); `1` restores the configured rates.
-    fn set_rate_scale(&mut self, scale: f64);
 }
 
 /// Checks an (input, target) batch against layer sizes.

@@ -1,4 +1,5 @@
-//! Learning rules the dendritic microcircuit is compared with, behind one [`Learner`] trait that
+//! Learning rules the dendritic microcircuit is compared with, behind one [`Learner`] trait (with
+//! its [`Checkpoint`] and [`Diagnose`] halves) that
 //! the microcircuit implements too ([`DendriticLearner`]):
 //!
 //! | learner | rule | module |
@@ -23,7 +24,7 @@
 //! let mut fa = FeedbackConfig::new(net, FeedbackRule::Fa).init(&device).unwrap();
 //! let x = Tensor::<2>::random([10, 8], Distribution::Uniform(0.0, 1.0), &device);
 //! let target = Tensor::<2>::full([10, 4], 0.8, &device);
-//! let stats = fa.train_step(x.clone(), target.clone()).unwrap();
+//! let stats = fa.train_step(x.clone(), target.clone(), 1.0).unwrap(); // rate factor 1
 //! assert!(stats.loss_value() > 0.0);
 //! let angles = alignment::measure(&mut fa, x, target).unwrap();
 //! assert_eq!(angles.update.len(), 2);
@@ -45,7 +46,7 @@ pub use bp::{Backprop, BpConfig};
 pub use dendritic_learner::DendriticLearner;
 pub use error::{BaselineError, Result};
 pub use feedback_alignment::{FeedbackConfig, FeedbackLearner, FeedbackNet, FeedbackRule};
-pub use learner::{FeedbackPair, Learner, StepStats};
+pub use learner::{Checkpoint, Diagnose, FeedbackPair, Learner, StepStats};
 pub use mlp::{LayerGradient, Mlp, NetConfig, Trace};
 pub use objective::{Objective, OutputError};
 pub use optimizer::{OptimizerConfig, OptimizerKind};

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{load_module, save_module};
 use crate::error::BaselineError;
-use crate::learner::{FeedbackPair, Learner, StepStats, check_batch, timed};
+use crate::learner::{Checkpoint, Diagnose, FeedbackPair, Learner, StepStats, check_batch, timed};
 use crate::mlp::{LayerGradient, Mlp, NetConfig, Trace, descend_layers};
 use crate::objective::Objective;
 use crate::optimizer::{Optimizer, OptimizerConfig};
@@ -393,7 +393,14 @@ impl Learner for TargetProp {
         self.config.rule.name()
     }
 
-    fn train_step(&mut self, input: Tensor<2>, target: Tensor<2>) -> crate::Result<StepStats> {
+    fn train_step(
+        &mut self,
+        input: Tensor<2>,
+        target: Tensor<2>,
+        rate: f64,
+    ) -> crate::Result<StepStats> {
+        self.optim.set_scale(rate);
+        self.feedback_optim.set_scale(rate);
         check_batch(&self.config.net.sizes, &input, &target)?;
         let objective = self.config.net.objective();
         timed(|| {
@@ -435,18 +442,12 @@ impl Learner for TargetProp {
         self.net.forward.predict(input, self.objective())
     }
 
-    fn feedforward(&self) -> Mlp {
-        self.net.forward.clone()
-    }
-
     fn objective(&self) -> Objective {
         self.config.net.objective()
     }
+}
 
-    fn last_updates(&self) -> Vec<Option<Tensor<2>>> {
-        self.last.clone()
-    }
-
+impl Checkpoint for TargetProp {
     fn save(&self, path: &std::path::Path) -> crate::Result<()> {
         save_module(&self.net, path)
     }
@@ -460,13 +461,18 @@ impl Learner for TargetProp {
         self.steps
     }
 
-    fn set_rate_scale(&mut self, scale: f64) {
-        self.optim.set_scale(scale);
-        self.feedback_optim.set_scale(scale);
-    }
-
     fn set_step_count(&mut self, steps: u64) {
         self.steps = steps;
+    }
+}
+
+impl Diagnose for TargetProp {
+    fn feedforward(&self) -> Mlp {
+        self.net.forward.clone()
+    }
+
+    fn last_updates(&self) -> Vec<Option<Tensor<2>>> {
+        self.last.clone()
     }
 
     fn feedback_pairs(&self) -> Vec<FeedbackPair> {
