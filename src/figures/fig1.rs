@@ -87,7 +87,7 @@ impl Numbers {
     }
 
     fn named(&self) -> Vec<(String, f64)> {
-        [
+        super::named(&[
             ("apical_before_target", self.apical_before_target),
             ("apical_peak", self.apical_peak),
             ("apical_final", self.apical_final),
@@ -101,10 +101,7 @@ impl Numbers {
                 "prediction_relative_error_final",
                 self.prediction_relative_error_final,
             ),
-        ]
-        .into_iter()
-        .map(|(name, value)| (name.to_string(), value))
-        .collect()
+        ])
     }
 
     fn summary(&self, run: &Run) -> String {

@@ -157,7 +157,7 @@ struct Numbers {
 
 impl Numbers {
     fn named(&self) -> Vec<(String, f64)> {
-        [
+        super::named(&[
             ("test_error_initial", self.test_error_initial),
             ("test_error_final", self.test_error_final),
             ("shallow_test_error_final", self.shallow_test_error_final),
@@ -165,10 +165,7 @@ impl Numbers {
             ("angle_final", self.angle_final),
             ("angle_min", self.angle_min),
             ("test_error_mean_predictor", self.test_error_mean_predictor),
-        ]
-        .into_iter()
-        .map(|(name, value)| (name.to_string(), value))
-        .collect()
+        ])
     }
 }
 

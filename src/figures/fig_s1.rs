@@ -116,7 +116,7 @@ impl Numbers {
     }
 
     fn named(&self) -> Vec<(String, f64)> {
-        [
+        super::named(&[
             ("apical_first_pattern", self.apical_first_pattern),
             ("apical_last_pattern", self.apical_last_pattern),
             ("apical_drop", self.apical_drop()),
@@ -125,10 +125,7 @@ impl Numbers {
                 self.interneuron_mismatch_first,
             ),
             ("interneuron_mismatch_last", self.interneuron_mismatch_last),
-        ]
-        .into_iter()
-        .map(|(name, value)| (name.to_string(), value))
-        .collect()
+        ])
     }
 
     fn summary(&self, run: &Run) -> String {

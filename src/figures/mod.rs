@@ -159,6 +159,14 @@ pub fn run_figure(
     })
 }
 
+/// A figure's key numbers with their names, as [`FigureReport::numbers`] holds them.
+fn named(numbers: &[(&str, f64)]) -> Vec<(String, f64)> {
+    numbers
+        .iter()
+        .map(|&(name, value)| (name.to_string(), value))
+        .collect()
+}
+
 /// What an experiment hands back to [`run_figure`].
 struct FigureOutput {
     panels: Vec<LineChart>,
