@@ -37,6 +37,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Output piped into a command that stops reading (`microcircuits list | head -1`) ends
+    // the process quietly, as for other command-line tools, instead of a panic in `println!`.
+    #[cfg(unix)]
+    // SAFETY: restores the default disposition of one signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let global = Global {
         device: cli.device,
