@@ -64,7 +64,8 @@ pub enum Init {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RateScaling {
-    /// Use the rates as given.
+    /// Use the rates as given (the default).
+    #[default]
     None,
     /// Divide each layer's rate by its own mixing factor: `λ_N` for the output, `λ_k` for
     /// hidden layer `k`, `λ_I` for interneurons.
@@ -72,7 +73,6 @@ pub enum RateScaling {
     /// Divide by the whole chain of mixing factors the error passed through on its way down
     /// (`λ_N ∏_{l=k}^{N-1} λ_l (1 - λ_I)` for hidden layer `k`), which makes every update the
     /// size of backprop's in the weak-nudging limit.
-    #[default]
     Path,
 }
 
@@ -151,8 +151,9 @@ pub struct MicrocircuitConfig {
     /// Learning rates of `W_down` (Eq. 10), one per hidden layer, or one for all.
     #[config(default = "vec![0.0]")]
     pub eta_down: Vec<f64>,
-    /// How rates are rescaled by the inverse mixing factors.
-    #[config(default = "RateScaling::Path")]
+    /// How rates are rescaled by the inverse mixing factors (default: used as given, as in
+    /// every shipped preset).
+    #[config(default = "RateScaling::None")]
     pub rate_scaling: RateScaling,
     /// Which weight groups learn.
     #[config(default = "Plastic::default()")]
