@@ -60,8 +60,9 @@ pub struct NoiseSource {
     spare: Vec<Vec<f32>>,
     amplitude: f64,
     batch: usize,
-    /// Widths of the hidden layers (their interneurons are as wide as the layer above).
-    sizes: Vec<usize>,
+    /// Widths of the soma groups: hidden.., interneuron.. (as wide as the layer above),
+    /// output.
+    widths: Vec<usize>,
     chunk_steps: usize,
     device: Device,
     dtype: DType,
@@ -85,13 +86,19 @@ impl NoiseSource {
         device: &Device,
         dtype: DType,
     ) -> Self {
+        let n = sizes.len() - 1;
+        let widths = (1..n)
+            .map(|k| sizes[k])
+            .chain((1..n).map(|k| sizes[k + 1]))
+            .chain([sizes[n]])
+            .collect();
         Self {
             rng: Some(StdRng::seed_from_u64(seed)),
             pending: None,
             spare: Vec::new(),
             amplitude,
             batch,
-            sizes: sizes.to_vec(),
+            widths,
             chunk_steps,
             device: device.clone(),
             dtype,
@@ -101,22 +108,12 @@ impl NoiseSource {
         }
     }
 
-    /// Widths of the soma groups: hidden.., interneuron.., output.
-    fn widths(&self) -> Vec<usize> {
-        let n = self.sizes.len() - 1;
-        (1..n)
-            .map(|k| self.sizes[k])
-            .chain((1..n).map(|k| self.sizes[k + 1]))
-            .chain([self.sizes[n]])
-            .collect()
-    }
-
     /// Draws the next chunk when the current one is used up; returns the row range of the
     /// next step and moves past it.
     fn advance(&mut self) -> std::ops::Range<usize> {
         if self.position == self.chunk_steps {
             let rows = self.chunk_steps * self.batch;
-            let (widths, amplitude) = (self.widths(), self.amplitude);
+            let (widths, amplitude) = (self.widths.clone(), self.amplitude);
             let Chunk { rng, values } = match self.pending.take() {
                 Some(drawing) => drawing.join().expect("the noise thread does not panic"),
                 None => Chunk::draw(
@@ -148,8 +145,8 @@ impl NoiseSource {
     /// interneuron.., output): the same numbers [`next_step`](Self::next_step) would give.
     pub(crate) fn next_host(&mut self) -> Vec<&[f32]> {
         let rows = self.advance();
-        self.widths()
-            .into_iter()
+        self.widths
+            .iter()
             .zip(&self.values)
             .map(|(width, values)| &values[rows.start * width..rows.end * width])
             .collect()
@@ -159,12 +156,11 @@ impl NoiseSource {
     pub fn next_step(&mut self) -> NoiseStep {
         let rows = self.advance();
         if self.chunk.is_none() {
-            let widths = self.widths();
             self.chunk = Some(
-                widths
-                    .into_iter()
+                self.widths
+                    .iter()
                     .zip(&self.values)
-                    .map(|(width, values)| {
+                    .map(|(&width, values)| {
                         Tensor::from_data(
                             TensorData::new(values.clone(), [values.len() / width, width]),
                             (&self.device, self.dtype),
@@ -173,7 +169,7 @@ impl NoiseSource {
                     .collect(),
             );
         }
-        let n_hidden = self.sizes.len() - 2;
+        let n_hidden = (self.widths.len() - 1) / 2;
         let mut groups: Vec<Tensor<2>> = self
             .chunk
             .iter()

@@ -304,38 +304,10 @@ impl LowPassPlasticity {
 
     fn apply(&mut self, w: &mut Weights) {
         let decay = self.decay.powi(self.apply_every as i32);
-        for traces in &mut self.hidden {
-            for t in [
-                &mut traces.up,
-                &mut traces.ip,
-                &mut traces.pi,
-                &mut traces.down,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                t.close(decay);
-            }
-        }
-        if let Some(t) = &mut self.output {
+        for (rule, t) in self.traces_mut() {
             t.close(decay);
-        }
-        for (layer, traces) in w.hidden.iter_mut().zip(&self.hidden) {
-            if let Some(t) = &traces.up {
-                t.apply(&mut layer.w_up, layer.b_up.as_mut());
-            }
-            if let Some(t) = &traces.ip {
-                t.apply(&mut layer.w_ip, layer.b_ip.as_mut());
-            }
-            if let Some(t) = &traces.pi {
-                t.apply(&mut layer.w_pi, None);
-            }
-            if let Some(t) = &traces.down {
-                t.apply(&mut layer.w_down, None);
-            }
-        }
-        if let Some(t) = &self.output {
-            t.apply(&mut w.output.w_up, w.output.b_up.as_mut());
+            let (weight, bias) = w.of_rule_mut(rule);
+            t.apply(weight, bias);
         }
     }
 }

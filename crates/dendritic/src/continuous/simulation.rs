@@ -77,6 +77,11 @@ impl Recorder {
         }
     }
 
+    /// Whether the step numbered `step` (from 0) is recorded.
+    fn due(&self, step: u64) -> bool {
+        step.is_multiple_of(self.every as u64)
+    }
+
     /// Whether a probe reads the weights.
     #[cfg_attr(not(feature = "flex"), allow(dead_code))]
     fn reads_weights(&self) -> bool {
@@ -397,9 +402,7 @@ impl Simulation {
             return Ok(());
         }
         for _ in 0..steps {
-            let due = recorder
-                .as_ref()
-                .is_some_and(|r| self.steps.is_multiple_of(r.every as u64));
+            let due = recorder.as_ref().is_some_and(|r| r.due(self.steps));
             let time = self.time();
             let c = self.advance(input, target);
             if due && let Some(r) = recorder.as_deref_mut() {
@@ -430,9 +433,7 @@ impl Simulation {
             target,
         );
         for _ in 0..steps {
-            let due = recorder
-                .as_ref()
-                .is_some_and(|r| self.steps.is_multiple_of(r.every as u64));
+            let due = recorder.as_ref().is_some_and(|r| r.due(self.steps));
             let time = self.time();
             engine.step(self.noise.as_mut());
             self.steps += 1;

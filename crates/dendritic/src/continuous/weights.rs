@@ -4,6 +4,7 @@
 use burn::module::Param;
 use burn::tensor::Tensor;
 
+use super::plasticity::Rule;
 use crate::config::MicrocircuitConfig;
 use crate::microcircuit::Microcircuit;
 
@@ -99,6 +100,24 @@ impl Weights {
         match self.hidden.get(k - 1) {
             Some(h) => (&h.w_up, &h.b_up),
             None => (&self.output.w_up, &self.output.b_up),
+        }
+    }
+
+    /// The weight that `rule` changes, with its bias where it has one (`W_up`, `W_IP`).
+    pub(crate) fn of_rule_mut(&mut self, rule: Rule) -> (&mut Tensor<2>, Option<&mut Tensor<2>>) {
+        let n_hidden = self.hidden.len();
+        match rule {
+            Rule::Up(k) if k > n_hidden => (&mut self.output.w_up, self.output.b_up.as_mut()),
+            Rule::Up(k) => {
+                let h = &mut self.hidden[k - 1];
+                (&mut h.w_up, h.b_up.as_mut())
+            }
+            Rule::Ip(k) => {
+                let h = &mut self.hidden[k - 1];
+                (&mut h.w_ip, h.b_ip.as_mut())
+            }
+            Rule::Pi(k) => (&mut self.hidden[k - 1].w_pi, None),
+            Rule::Down(k) => (&mut self.hidden[k - 1].w_down, None),
         }
     }
 

@@ -327,12 +327,7 @@ impl Engine {
         let n_hidden = self.u_hidden.len();
         let mut scratch = std::mem::take(&mut self.basal);
         for (k, v_b) in scratch.iter_mut().enumerate() {
-            let below = if k == 0 {
-                &self.input
-            } else {
-                &self.hidden_rate[k - 1]
-            };
-            self.product(v_b, below, &self.up[k]);
+            self.product(v_b, self.rate(k), &self.up[k]);
         }
         self.basal = scratch;
         let (mut top_down, mut apical, mut v_i) = (
@@ -341,8 +336,7 @@ impl Engine {
             std::mem::take(&mut self.interneuron_dendrite),
         );
         for i in 0..n_hidden {
-            let above = self.hidden_rate.get(i + 1).unwrap_or(&self.output_rate);
-            self.product(&mut top_down[i], above, &self.down[i]);
+            self.product(&mut top_down[i], self.rate(i + 2), &self.down[i]);
             // v_A = W_down r_{k+1} + g W_PI r_I (Eq. 4, gated): the lateral part first.
             self.product(&mut apical[i], &self.interneuron_rate[i], &self.pi[i]);
             let g = self.gates[i];
@@ -463,13 +457,6 @@ impl Engine {
             if rows == 0 {
                 continue;
             }
-            // The window's presynaptic rates transposed, as the kernel reads them.
-            self.pre_t.resize(t.n_pre * rows, 0.0);
-            for (r, row) in t.pre.chunks_exact(t.n_pre).enumerate() {
-                for (j, v) in row.iter().enumerate() {
-                    self.pre_t[j * rows + r] = *v;
-                }
-            }
             let size = t.n_pre * t.n_post;
             let mut delta = match t.weight.take() {
                 Some(old) if decay > 0.0 => old,
@@ -491,12 +478,18 @@ impl Engine {
                 }
             });
             let simd = self.simd;
-            let pre_t = std::mem::take(&mut self.pre_t);
             if rows == 1 {
                 // One stream, every step: filter and apply in one pass.
                 let target = self.matrix_mut(t.rule);
                 filter_and_apply(simd, &mut delta, &mut target.w, &t.pre, &t.post, decay);
             } else {
+                // The window's presynaptic rates transposed, as the kernel reads them.
+                self.pre_t.resize(t.n_pre * rows, 0.0);
+                for (r, row) in t.pre.chunks_exact(t.n_pre).enumerate() {
+                    for (j, v) in row.iter().enumerate() {
+                        self.pre_t[j * rows + r] = *v;
+                    }
+                }
                 if decay != 1.0 {
                     delta.iter_mut().for_each(|v| *v *= decay);
                 }
@@ -506,7 +499,7 @@ impl Engine {
                     kernels::add_outer(
                         simd,
                         Mat::new(&mut delta, t.n_post),
-                        &pre_t,
+                        &self.pre_t,
                         Mat::read(&t.post, t.n_post),
                         rows,
                         &self.all_rows[..t.n_pre],
@@ -516,7 +509,6 @@ impl Engine {
                 let target = self.matrix_mut(t.rule);
                 target.w.iter_mut().zip(&delta).for_each(|(w, d)| *w += d);
             }
-            self.pre_t = pre_t;
             let target = self.matrix_mut(t.rule);
             if let (Some(b), Some(d)) = (target.b.as_mut(), bias.as_ref()) {
                 b.iter_mut().zip(d).for_each(|(b, d)| *b += d);
@@ -527,6 +519,16 @@ impl Engine {
             t.weight = Some(delta);
         }
         self.traces = traces;
+    }
+
+    /// The weight matrix that `rule` changes.
+    fn matrix(&self, rule: Rule) -> &Matrix {
+        match rule {
+            Rule::Up(k) => &self.up[k - 1],
+            Rule::Ip(k) => &self.ip[k - 1],
+            Rule::Pi(k) => &self.pi[k - 1],
+            Rule::Down(k) => &self.down[k - 1],
+        }
     }
 
     fn matrix_mut(&mut self, rule: Rule) -> &mut Matrix {
@@ -621,11 +623,18 @@ impl Engine {
         self.euler(noise.map(NoiseSource::next_host));
     }
 
+    /// A `[batch, n]` buffer as a tensor.
+    fn batch_tensor(&self, values: &[f32]) -> Tensor<2> {
+        tensor(
+            values,
+            [self.batch, values.len() / self.batch],
+            &self.device,
+        )
+    }
+
     /// The current potentials as tensors.
     pub(crate) fn potentials(&self) -> Potentials {
-        let b = self.batch;
-        let d = &self.device;
-        let t = |v: &Vec<f32>| tensor(v, [b, v.len() / b], d);
+        let t = |v: &Vec<f32>| self.batch_tensor(v);
         Potentials {
             input: t(&self.input),
             hidden: self.u_hidden.iter().map(t).collect(),
@@ -636,9 +645,7 @@ impl Engine {
 
     /// The compartments at the start of the last step, as tensors.
     pub(crate) fn compartments_at_last_step(&self) -> Compartments {
-        let b = self.batch;
-        let d = &self.device;
-        let t = |v: &Vec<f32>| tensor(v, [b, v.len() / b], d);
+        let t = |v: &Vec<f32>| self.batch_tensor(v);
         Compartments {
             hidden_rate: self.hidden_rate.iter().map(t).collect(),
             interneuron_rate: self.interneuron_rate.iter().map(t).collect(),
@@ -654,32 +661,11 @@ impl Engine {
     pub(crate) fn write_weights(&self, weights: &mut Weights) {
         let d = &self.device;
         for t in &self.traces {
-            let m = match t.rule {
-                Rule::Up(k) => &self.up[k - 1],
-                Rule::Ip(k) => &self.ip[k - 1],
-                Rule::Pi(k) => &self.pi[k - 1],
-                Rule::Down(k) => &self.down[k - 1],
-            };
-            let w = tensor(&m.w, [m.rows, m.cols], d);
-            let b = m.b.as_ref().map(|b| tensor(b, [1, m.cols], d));
-            let n_hidden = weights.hidden.len();
-            match t.rule {
-                Rule::Up(k) if k > n_hidden => {
-                    weights.output.w_up = w;
-                    weights.output.b_up = b.or(weights.output.b_up.take());
-                }
-                Rule::Up(k) => {
-                    let h = &mut weights.hidden[k - 1];
-                    h.w_up = w;
-                    h.b_up = b.or(h.b_up.take());
-                }
-                Rule::Ip(k) => {
-                    let h = &mut weights.hidden[k - 1];
-                    h.w_ip = w;
-                    h.b_ip = b.or(h.b_ip.take());
-                }
-                Rule::Pi(k) => weights.hidden[k - 1].w_pi = w,
-                Rule::Down(k) => weights.hidden[k - 1].w_down = w,
+            let m = self.matrix(t.rule);
+            let (w, b) = weights.of_rule_mut(t.rule);
+            *w = tensor(&m.w, [m.rows, m.cols], d);
+            if let (Some(b), Some(host)) = (b, &m.b) {
+                *b = tensor(host, [1, m.cols], d);
             }
         }
     }
