@@ -223,6 +223,75 @@ where
         .map_err(|e| e.to_string())
 }
 
+/// Rows of grey-scale images (values in `[0, 1]`, row-major), each row with a label on its
+/// left: digits as the denoising and generation figures show them.
+#[derive(Debug, Clone)]
+pub struct ImageGrid {
+    /// Image width and height in pixels (e.g. 28 × 28).
+    pub width: usize,
+    /// Image height.
+    pub height: usize,
+    /// Labelled rows of images, drawn top to bottom.
+    pub rows: Vec<(String, Vec<Vec<f32>>)>,
+}
+
+/// Screen pixels per image pixel, the gap between images and the label column's width.
+const ZOOM: usize = 3;
+const GAP: usize = 4;
+const LABEL: usize = 170;
+
+/// Draws `grid` into a PNG at `path`: black background, white strokes.
+pub fn write_image_grid(path: &Path, grid: &ImageGrid) -> Result<(), PlotError> {
+    let error = |message: String| PlotError {
+        path: path.display().to_string(),
+        message,
+    };
+    let columns = grid.rows.iter().map(|(_, r)| r.len()).max().unwrap_or(0);
+    if columns == 0 {
+        return Err(error("no images to draw".into()));
+    }
+    let (w, h) = (grid.width * ZOOM, grid.height * ZOOM);
+    let size = (
+        (LABEL + columns * (w + GAP) + GAP) as u32,
+        (grid.rows.len() * (h + GAP) + GAP) as u32,
+    );
+    let root = BitMapBackend::new(path, size).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| error(e.to_string()))?;
+    for (r, (label, images)) in grid.rows.iter().enumerate() {
+        let top = (GAP + r * (h + GAP)) as i32;
+        root.draw(&Text::new(
+            label.as_str(),
+            (6, top + h as i32 / 2 - 8),
+            ("sans-serif", 15),
+        ))
+        .map_err(|e| error(e.to_string()))?;
+        for (c, image) in images.iter().enumerate() {
+            if image.len() != grid.width * grid.height {
+                return Err(error(format!(
+                    "image {c} of row '{label}' has {} pixels, not {} x {}",
+                    image.len(),
+                    grid.width,
+                    grid.height
+                )));
+            }
+            let left = (LABEL + c * (w + GAP)) as i32;
+            for (i, &v) in image.iter().enumerate() {
+                let grey = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+                let (x, y) = (
+                    left + ((i % grid.width) * ZOOM) as i32,
+                    top + ((i / grid.width) * ZOOM) as i32,
+                );
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + ZOOM as i32, y + ZOOM as i32)],
+                    RGBColor(grey, grey, grey).filled(),
+                ))
+                .map_err(|e| error(e.to_string()))?;
+            }
+        }
+    }
+    root.present().map_err(|e| error(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,6 +317,19 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[1..4], b"PNG");
         assert!(write_png(&path, &[]).is_err());
+        let grid = ImageGrid {
+            width: 2,
+            height: 2,
+            rows: vec![("clean".into(), vec![vec![0.0, 1.0, 0.5, 0.2]; 3])],
+        };
+        let digits = dir.join("digits.png");
+        write_image_grid(&digits, &grid).unwrap();
+        assert_eq!(&std::fs::read(&digits).unwrap()[1..4], b"PNG");
+        let ragged = ImageGrid {
+            rows: vec![("bad".into(), vec![vec![0.0; 3]])],
+            ..grid
+        };
+        assert!(write_image_grid(&digits, &ragged).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -76,6 +76,75 @@ fn a_closed_gate_leaves_the_top_down_input_on_the_apical_dendrite() {
     }
 }
 
+#[test]
+fn imagery_gives_the_top_down_prediction_when_disinhibited_and_nothing_when_inhibited() {
+    let device = Device::default();
+    let net = MicrocircuitConfig::new(vec![12, 9, 7, 4])
+        .with_precision(Precision::F64)
+        .init(&device)
+        .unwrap();
+    let classes = target_rates(3, 4, 5, &device, Precision::F64);
+    let phi = Transfer::Logistic;
+    let top_down = |g: f64| {
+        // r_2 = φ((1 - g) r_3 W_down_2), r_1 = φ((1 - g) r_2 W_down_1): with W_PI = -W_down the
+        // gated interneurons cancel a fraction g of the top-down input.
+        let r_2 = phi.rate(
+            classes
+                .clone()
+                .matmul(net.hidden[1].w_down.val())
+                .mul_scalar(1.0 - g),
+        );
+        let r_1 = phi.rate(
+            r_2.clone()
+                .matmul(net.hidden[0].w_down.val())
+                .mul_scalar(1.0 - g),
+        );
+        (r_1, r_2)
+    };
+    for g in [0.0, 0.5, 1.0] {
+        let rates = net.imagine(classes.clone(), &Gates::uniform(2, g)).unwrap();
+        let (r_1, r_2) = top_down(g);
+        assert!(
+            max_abs_diff(rates[1].clone(), r_2) < 1e-12,
+            "g = {g}, layer 2"
+        );
+        assert!(
+            max_abs_diff(rates[0].clone(), r_1) < 1e-12,
+            "g = {g}, layer 1"
+        );
+    }
+    // Inhibited (g = 1) in the self-predicting state: nothing of the class reaches layer 1,
+    // every cell sits at φ(0) = 0.5; disinhibited, the classes give different patterns.
+    let inhibited = net.imagine(classes.clone(), &Gates::open(2)).unwrap();
+    assert!(
+        max_abs_diff(
+            inhibited[0].clone(),
+            inhibited[0].ones_like().mul_scalar(0.5)
+        ) < 1e-12
+    );
+    let imagined = net
+        .imagine(classes.clone(), &Gates::uniform(2, 0.0))
+        .unwrap();
+    let rows = host(imagined[0].clone());
+    assert!(
+        rows[..9]
+            .iter()
+            .zip(&rows[9..18])
+            .any(|(a, b)| (a - b).abs() > 1e-3)
+    );
+    // Wrong output width and bad gates are refused.
+    let wrong = target_rates(3, 5, 5, &device, Precision::F64);
+    let err = net.imagine(wrong, &Gates::open(2)).unwrap_err();
+    assert!(matches!(err, DendriticError::Shape { .. }), "{err}");
+    let err = net
+        .imagine(classes, &Gates::new(vec![0.0, 2.0]))
+        .unwrap_err();
+    assert!(
+        matches!(err, DendriticError::BadGate { layer: 2, .. }),
+        "{err}"
+    );
+}
+
 fn simulation(device: &Device, fast: bool, gates: Option<Gates>) -> Simulation {
     let network = MicrocircuitConfig::new(vec![10, 8, 6, 3])
         .with_g_a(0.8)

@@ -2,11 +2,12 @@
 //! writes one summary table (CSV and Markdown) and one plot of the error curves.
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use burn::tensor::Device;
 
 use super::presets::{Comparison, comparison};
-use super::run::{RunSummary, TrainOptions, train_on};
+use super::run::{RunSummary, train_or_reuse};
 use super::run_dir::{RunDir, write_atomic};
 use super::{ExperimentError, RunConfig};
 use crate::plot::{LineChart, Series, write_png_rows};
@@ -71,7 +72,7 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
     let _lock = RunDir::new(&options.out).lock()?;
     let mut rows = read_summary(&options.out.join("summary.csv"))?;
     let mut curves = Vec::new();
-    let mut data_cache: Option<(String, super::task::TaskData)> = None;
+    let mut data_cache: Option<(String, Rc<super::task::TaskData>)> = None;
     for config in &configs {
         let mut runs = Vec::new();
         let seed_run = |seed: u64| {
@@ -84,28 +85,20 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
         };
         for seed in 1..=options.seeds {
             let (config, dir) = seed_run(seed);
-            dir.extend(&config)?;
-            if let Some(done) = dir.finished(&config) {
-                runs.push(done);
-                continue;
-            }
             let key = format!("{:?}/{:?}", config.task, config.limit);
-            if data_cache.as_ref().is_none_or(|(k, _)| *k != key) {
-                data_cache = Some((key, config.load_data(options.device)?));
-            }
-            let data = &data_cache.as_ref().expect("loaded").1;
-            let resume = dir.checkpoint()?.is_some();
-            let summary = train_on(
+            let data = || {
+                if data_cache.as_ref().is_none_or(|(k, _)| *k != key) {
+                    data_cache = Some((key, Rc::new(config.load_data(options.device)?)));
+                }
+                Ok(Rc::clone(&data_cache.as_ref().expect("loaded").1))
+            };
+            runs.push(train_or_reuse(
                 &config,
+                &dir,
                 data,
-                &TrainOptions {
-                    out: dir.root(),
-                    resume,
-                    device: options.device,
-                    progress: options.progress,
-                },
-            )?;
-            runs.push(summary);
+                options.device,
+                options.progress,
+            )?);
         }
         // Seeds finished by an earlier `--seeds N` stay in the row: it never shrinks.
         for seed in options.seeds + 1.. {

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 pub use compare::{CompareOptions, SummaryRow, compare};
 pub use config::{LearnerSpec, RunConfig, TaskConfig};
-pub use run::{EpochMetrics, RunSummary, TrainOptions, evaluate, train};
+pub use run::{EpochMetrics, RunSummary, TrainOptions, evaluate, train, train_or_reuse};
 pub use run_dir::{Checkpoint, RunDir};
 
 fn diverged_at(step: Option<usize>, loss: Option<f64>) -> String {

@@ -76,6 +76,33 @@ pub fn train(config: &RunConfig, options: &TrainOptions) -> Result<RunSummary, E
     train_on(config, &data, options)
 }
 
+/// The run of `config` in `dir`: reused when it is finished, resumed from its last
+/// checkpoint when it was interrupted (or started shorter), else trained from scratch. How
+/// `compare` and the figures that need a trained network get theirs.
+pub fn train_or_reuse(
+    config: &RunConfig,
+    dir: &RunDir,
+    data: impl FnOnce() -> Result<std::rc::Rc<TaskData>, ExperimentError>,
+    device: &Device,
+    progress: bool,
+) -> Result<RunSummary, ExperimentError> {
+    dir.extend(config)?;
+    if let Some(done) = dir.finished(config) {
+        return Ok(done);
+    }
+    let resume = dir.checkpoint()?.is_some();
+    train_on(
+        config,
+        &*data()?,
+        &TrainOptions {
+            out: dir.root(),
+            resume,
+            device,
+            progress,
+        },
+    )
+}
+
 /// Trains `config` on already loaded data.
 pub fn train_on(
     config: &RunConfig,

@@ -13,8 +13,6 @@ use super::{
 };
 use crate::plot::{LineChart, Series};
 
-const PRESET: &str = include_str!("../../presets/figures/fig1.toml");
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Experiment {
@@ -159,11 +157,11 @@ impl Curves {
 }
 
 /// Runs the experiment of the preset: the input alone, then the target with `W_up` learning.
-fn simulate(device: &Device, quick: bool) -> Result<Run, FigureError> {
+fn simulate(device: &Device, quick: bool, preset: &str) -> Result<Run, FigureError> {
     let Preset {
         experiment: e,
         model,
-    } = parse_preset("fig1", PRESET)?;
+    } = parse_preset("fig1", preset)?;
     let mut network = model.network;
     if quick {
         network.sizes = e.quick_sizes.clone();
@@ -200,11 +198,13 @@ fn simulate(device: &Device, quick: bool) -> Result<Run, FigureError> {
     })
 }
 
-pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureError> {
-    let run = simulate(device, quick)?;
+pub(super) fn run(device: &Device, quick: bool, preset: &str) -> Result<FigureOutput, FigureError> {
+    let run = simulate(device, quick, preset)?;
     let curves = Curves::of(&run);
     let numbers = Numbers::of(&run, &curves);
     Ok(FigureOutput {
+        images: None,
+        labels: Vec::new(),
         panels: panels(&run, &curves),
         columns: columns(&run, curves),
         summary: numbers.summary(&run),

@@ -20,8 +20,6 @@ use crate::plot::{LineChart, Series};
 /// The smallest target rate turned into a somatic target potential.
 const MIN_TARGET_RATE: f64 = 1e-3;
 
-const PRESET: &str = include_str!("../../presets/figures/fig2.toml");
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Experiment {
@@ -180,8 +178,8 @@ fn ema(values: &[f64], alpha: f64) -> Vec<f64> {
         .collect()
 }
 
-pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureError> {
-    let preset: Preset = parse_preset("fig2", PRESET)?;
+pub(super) fn run(device: &Device, quick: bool, preset: &str) -> Result<FigureOutput, FigureError> {
+    let preset: Preset = parse_preset("fig2", preset)?;
     let e = preset.experiment;
     let model = preset.model;
     let network = model.network.clone();
@@ -332,6 +330,8 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
         ("angle_deg".to_string(), full.angle),
     ];
     Ok(FigureOutput {
+        images: None,
+        labels: Vec::new(),
         panels,
         columns,
         summary,

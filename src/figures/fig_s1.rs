@@ -12,8 +12,6 @@ use super::{
 };
 use crate::plot::{LineChart, Series};
 
-const PRESET: &str = include_str!("../../presets/figures/figS1.toml");
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Experiment {
@@ -148,11 +146,11 @@ impl Numbers {
 }
 
 /// Presents the preset's random patterns to the network with only W_IP and W_PI learning.
-fn simulate(device: &Device, quick: bool) -> Result<Run, FigureError> {
+fn simulate(device: &Device, quick: bool, preset: &str) -> Result<Run, FigureError> {
     let Preset {
         experiment: e,
         model,
-    } = parse_preset("figS1", PRESET)?;
+    } = parse_preset("figS1", preset)?;
     let network = model.network;
     let dynamics = model.dynamics;
     let n_in = network.sizes[0];
@@ -178,8 +176,8 @@ fn simulate(device: &Device, quick: bool) -> Result<Run, FigureError> {
     })
 }
 
-pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureError> {
-    let run = simulate(device, quick)?;
+pub(super) fn run(device: &Device, quick: bool, preset: &str) -> Result<FigureOutput, FigureError> {
+    let run = simulate(device, quick, preset)?;
     let curves = Curves::of(&run);
     let numbers = Numbers::of(&curves);
     let panels = vec![
@@ -205,6 +203,8 @@ pub(super) fn run(device: &Device, quick: bool) -> Result<FigureOutput, FigureEr
         .log_y(),
     ];
     Ok(FigureOutput {
+        images: None,
+        labels: Vec::new(),
         panels,
         summary: numbers.summary(&run),
         numbers: numbers.named(),

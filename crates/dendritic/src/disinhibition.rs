@@ -25,6 +25,7 @@
 use burn::tensor::Tensor;
 
 use crate::error::{DendriticError, Result};
+use crate::microcircuit::Microcircuit;
 
 /// One gate per hidden layer (layer 1 first), each in `[0, 1]`: the factor on the
 /// interneurons' inhibition of that layer's apical compartment.
@@ -84,5 +85,60 @@ impl Gates {
             Some(g) if g != 1.0 => lateral.mul_scalar(g),
             _ => lateral,
         }
+    }
+}
+
+impl Microcircuit {
+    /// Imagery: the output clamped to `output_rates` (`[batch, n_N]`) with no input at all,
+    /// so that the top-down pathway alone sets every hidden layer, from the top down
+    /// (`docs/disinhibition.md`, "Generation"):
+    ///
+    /// - with no bottom-up drive the soma follows its apical compartment, `u_k = v_A,k`;
+    /// - the interneurons of layer `k`, whose dendrites get no input either, follow their
+    ///   partner cells in layer `k+1` (`u_I,k = u_{k+1}`, the λ_I = 1 limit of their nudging);
+    /// - `v_A,k = W_down_k r_{k+1} + g_k W_PI_k φ(u_I,k)` (Eq. 4 with the lateral term gated).
+    ///
+    /// With `g = 0` layer `k` takes the top-down prediction `r_k = φ(W_down_k r_{k+1})` that
+    /// Eq. 10 trains; with `g = 1` in the self-predicting state (`W_PI = -W_down`) the
+    /// interneurons cancel it and `v_A = 0`: disinhibition is what lets the layer above be
+    /// imagined. Returns the hidden rates `r_1..r_{N-1}` (layer 1 first).
+    ///
+    /// ```
+    /// use burn::tensor::{Device, Distribution, Tensor};
+    /// use dendritic::MicrocircuitConfig;
+    /// use dendritic::disinhibition::Gates;
+    ///
+    /// let device = Device::default();
+    /// let net = MicrocircuitConfig::new(vec![8, 6, 4]).init(&device).unwrap();
+    /// let class = Tensor::<2>::random([1, 4], Distribution::Uniform(0.1, 0.8), &device);
+    /// let rates = net.imagine(class, &Gates::new(vec![0.0])).unwrap();
+    /// assert_eq!(rates[0].dims(), [1, 6]);
+    /// ```
+    pub fn imagine(&self, output_rates: Tensor<2>, gates: &Gates) -> Result<Vec<Tensor<2>>> {
+        gates.check(self.hidden.len())?;
+        let n_out = *self.config.sizes.last().expect("validated sizes");
+        let [batch, width] = output_rates.dims();
+        if width != n_out {
+            return Err(DendriticError::Shape {
+                what: "output rates",
+                expected: vec![batch, n_out],
+                got: vec![batch, width],
+            });
+        }
+        let phi = self.config.transfer;
+        let mut r_above = output_rates;
+        let mut rates = Vec::with_capacity(self.hidden.len());
+        for (k, layer) in self.hidden.iter().enumerate().rev() {
+            let top_down = r_above.clone().matmul(layer.w_down.val());
+            // The interneurons' rates are their partners' (u_I,k = u_{k+1}).
+            let apical = match gates.get(k) {
+                0.0 => top_down,
+                g => top_down + r_above.matmul(layer.w_pi.val()).mul_scalar(g),
+            };
+            r_above = phi.rate(apical);
+            rates.push(r_above.clone());
+        }
+        rates.reverse();
+        Ok(rates)
     }
 }
