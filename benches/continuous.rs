@@ -12,7 +12,7 @@
 use burn::tensor::{Device, Tensor};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dendritic::continuous::{ContinuousConfig, Simulation};
-use dendritic::{MicrocircuitConfig, Plastic, Transfer};
+use dendritic::{MicrocircuitConfig, Transfer};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -25,12 +25,6 @@ fn simulation(sizes: &[usize], batch: usize, apply_every: usize, device: &Device
         .with_eta_up(vec![0.001])
         .with_eta_ip(vec![0.001])
         .with_eta_pi(vec![0.001])
-        .with_plastic(Plastic {
-            up: true,
-            ip: true,
-            pi: true,
-            down: false,
-        })
         .with_bias(false);
     let config = ContinuousConfig::new()
         .with_sigma(0.1)

@@ -4,13 +4,12 @@ mod common;
 
 use burn::tensor::Device;
 use common::{host, input_rates, target_rates};
-use dendritic::{Init, MicrocircuitConfig, Plastic, Precision, Updates};
+use dendritic::{Init, MicrocircuitConfig, Precision, Updates};
 
 /// Every weight change of one step, flattened to host vectors in a fixed order.
 fn one_step(device: &Device) -> Vec<Vec<f64>> {
     let config = MicrocircuitConfig::new(vec![16, 12, 8, 4])
         .with_init(Init::Random)
-        .with_plastic(Plastic::all())
         .with_eta_pi(vec![0.05])
         .with_eta_down(vec![0.05])
         .with_seed(5);

@@ -7,7 +7,7 @@ mod common;
 use burn::tensor::{Device, Tensor};
 use common::{input_rates, max_abs_diff, target_rates};
 use dendritic::continuous::{ContinuousConfig, Nudging, Potentials, Probe, Recorder, Simulation};
-use dendritic::{DendriticError, Init, MicrocircuitConfig, Plastic, Precision, Transfer};
+use dendritic::{DendriticError, Init, MicrocircuitConfig, Precision, Transfer};
 
 /// The paper's regression network with its conductances (REFERENCE §3).
 fn paper_network(sizes: Vec<usize>) -> MicrocircuitConfig {
@@ -24,7 +24,6 @@ fn paper_network(sizes: Vec<usize>) -> MicrocircuitConfig {
         // η_IP = c η_up,2 (c = 1 at g_B = g_D): W_IP follows W_up_2 exactly while it learns.
         .with_eta_ip(vec![0.0005])
         .with_eta_pi(vec![0.0005])
-        .with_plastic(Plastic::all())
         .with_eta_down(vec![0.0])
         .with_bias(false)
         .with_seed(11)
@@ -108,12 +107,10 @@ fn euler_fixed_point_matches_direct_solve_of_du_dt_zero() {
         .with_init(Init::Random)
         .with_transfer(Transfer::Logistic)
         .with_init_scale_up(2.0)
-        .with_plastic(Plastic {
-            up: false,
-            ip: false,
-            pi: false,
-            down: false,
-        });
+        .with_eta_up(vec![0.0])
+        .with_eta_ip(vec![0.0])
+        .with_eta_pi(vec![0.0])
+        .with_eta_down(vec![0.0]);
     let x = input_rates(3, 12, 1, &device, Precision::F32);
     let target = target_rates(3, 5, 2, &device, Precision::F32)
         .mul_scalar(4.0)

@@ -9,7 +9,7 @@ mod common;
 use burn::tensor::{Device, Tensor};
 use common::{host, input_rates, target_rates};
 use dendritic::continuous::{ContinuousConfig, Nudging, Probe, Recorder, Simulation};
-use dendritic::{Init, MicrocircuitConfig, Plastic, Precision, Transfer};
+use dendritic::{Init, MicrocircuitConfig, Precision, Transfer};
 
 /// Every weight, bias and potential of a simulation, flattened, in a fixed order.
 fn state(sim: &Simulation) -> Vec<(String, Vec<f64>)> {
@@ -123,7 +123,6 @@ fn every_group_learns(sizes: Vec<usize>, transfer: Transfer) -> MicrocircuitConf
         .with_g_a(0.8)
         .with_g_som(0.8)
         .with_transfer(transfer)
-        .with_plastic(Plastic::all())
         .with_eta_up(vec![0.5])
         .with_eta_ip(vec![0.3])
         .with_eta_pi(vec![0.2])

@@ -11,7 +11,7 @@ use common::{host, input_rates, max_abs_diff, target_rates};
 use dendritic::continuous::{ContinuousConfig, Simulation};
 use dendritic::disinhibition::Gates;
 use dendritic::reconstruction::ReconstructionConfig;
-use dendritic::{DendriticError, MicrocircuitConfig, Plastic, Precision, State, Transfer};
+use dendritic::{DendriticError, MicrocircuitConfig, Precision, State, Transfer};
 
 fn every_tensor(state: &State) -> Vec<Vec<f64>> {
     let mut out = vec![
@@ -150,7 +150,6 @@ fn simulation(device: &Device, fast: bool, gates: Option<Gates>) -> Simulation {
         .with_g_a(0.8)
         .with_g_som(0.8)
         .with_transfer(Transfer::Logistic)
-        .with_plastic(Plastic::all())
         .with_eta_up(vec![0.3])
         .with_eta_ip(vec![0.2])
         .with_eta_pi(vec![0.2])

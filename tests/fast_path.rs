@@ -8,7 +8,7 @@ mod common;
 use burn::module::Param;
 use burn::tensor::{Device, Tensor};
 use common::{host, input_rates, target_rates};
-use dendritic::{Init, Microcircuit, MicrocircuitConfig, Plastic, Precision};
+use dendritic::{Init, Microcircuit, MicrocircuitConfig, Precision};
 
 /// Every weight and bias, flattened, in a fixed order.
 fn weights(net: &Microcircuit) -> Vec<Vec<f64>> {
@@ -95,7 +95,6 @@ fn check(config: MicrocircuitConfig, batch: usize, steps: usize, generic_device:
 fn every_group_learns(sizes: Vec<usize>) -> MicrocircuitConfig {
     MicrocircuitConfig::new(sizes)
         .with_init(Init::Random)
-        .with_plastic(Plastic::all())
         .with_eta_up(vec![0.3])
         .with_eta_ip(vec![0.2])
         .with_eta_pi(vec![0.05])

@@ -171,13 +171,17 @@ pub struct RunConfig {
 }
 
 /// The learner table with every field the file leaves out set to its default.
-fn with_defaults(learner: serde_json::Value) -> Result<serde_json::Value, String> {
+fn with_defaults(mut learner: serde_json::Value) -> Result<serde_json::Value, String> {
     let kind = learner
         .get("kind")
         .and_then(|k| k.as_str())
+        .map(str::to_owned)
         .ok_or("[learner] needs kind = \"dendritic\", \"bp\", \"feedback\" or \"target_prop\"")?;
     let net = || NetConfig::new(Vec::new());
-    let defaults = match kind {
+    if kind == "dendritic" {
+        fold_plastic_flags(&mut learner);
+    }
+    let defaults = match kind.as_str() {
         "dendritic" => LearnerSpec::Dendritic(MicrocircuitConfig::new(Vec::new())),
         "bp" => LearnerSpec::Bp(BpConfig::new(net())),
         "feedback" => LearnerSpec::Feedback(FeedbackConfig::new(net(), FeedbackRule::Fa)),
@@ -192,6 +196,24 @@ fn with_defaults(learner: serde_json::Value) -> Result<serde_json::Value, String
     same_keys(&learner, &merged, "learner.")?;
     merge(&mut merged, learner);
     Ok(merged)
+}
+
+/// Run directories written before 2026-11-28 switched learning off per weight group with a
+/// `plastic = { up, ip, pi, down }` table beside the rates; a rate of 0 now says it alone.
+/// Such a table is folded into the rates (`eta_<group> = [0.0]` where the flag was false), so
+/// that old runs still resume and are still recognised as finished.
+fn fold_plastic_flags(learner: &mut serde_json::Value) {
+    let Some(table) = learner.as_object_mut() else {
+        return;
+    };
+    let Some(serde_json::Value::Object(flags)) = table.remove("plastic") else {
+        return;
+    };
+    for (group, on) in flags {
+        if on == serde_json::Value::Bool(false) {
+            table.insert(format!("eta_{group}"), serde_json::json!([0.0]));
+        }
+    }
 }
 
 /// The keys of a run configuration's top level.
@@ -439,5 +461,34 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn a_legacy_plastic_table_becomes_rates_of_zero() {
+        let legacy = r#"
+            name = "old"
+            epochs = 1
+            [task]
+            kind = "mnist"
+            [learner]
+            kind = "dendritic"
+            sizes = [4, 3, 2]
+            eta_up = [0.5]
+            eta_pi = [0.2]
+            eta_down = [0.3]
+            [learner.plastic]
+            up = true
+            ip = true
+            pi = false
+            down = true
+        "#;
+        let config = RunConfig::parse(legacy, "old/config.toml").unwrap();
+        let LearnerSpec::Dendritic(net) = &config.learner else {
+            panic!("a microcircuit")
+        };
+        assert_eq!(net.eta_up, vec![0.5]);
+        assert_eq!(net.eta_pi, vec![0.0]);
+        assert_eq!(net.eta_down, vec![0.3]);
+        assert!(!config.to_toml().contains("plastic"));
     }
 }

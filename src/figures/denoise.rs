@@ -134,6 +134,8 @@ struct Row {
     gate: Option<f64>,
     accuracy: f64,
     reconstruction_error: f64,
+    /// `½‖x − x_corrupt‖²` per digit: the error of doing nothing, for reference.
+    corrupted_error: f64,
 }
 
 /// What one evaluation returns: its row and the reconstructed digits.
@@ -227,12 +229,14 @@ pub(super) fn run(options: &FigureOptions, preset: &str) -> Result<FigureOutput,
         for corruption in Corruption::ALL {
             let corrupt = corruption.apply(&clean, e, seed, td.net.config().precision);
             let ff = feedforward(&td, &corrupt, &clean, &labels)?;
+            let corrupted_error = half_squared_error(corrupt.clone(), clean.clone());
             rows.push(Row {
                 seed,
                 corruption,
                 gate: None,
                 accuracy: ff.accuracy,
                 reconstruction_error: ff.reconstruction_error,
+                corrupted_error,
             });
             let shown = e.shown.min(n);
             if seed == e.seeds[0] {
@@ -256,6 +260,7 @@ pub(super) fn run(options: &FigureOptions, preset: &str) -> Result<FigureOutput,
                     gate: Some(gate),
                     accuracy: d.accuracy,
                     reconstruction_error: d.reconstruction_error,
+                    corrupted_error,
                 });
             }
         }
@@ -315,10 +320,13 @@ fn report(
         let name = c.name();
         let (ff_acc, _) = mean_std(&select(c, None, |r| r.accuracy));
         let (ff_err, _) = mean_std(&select(c, None, |r| r.reconstruction_error));
+        let (corrupted, _) = mean_std(&select(c, None, |r| r.corrupted_error));
         numbers.push((format!("{name}_feedforward_accuracy"), ff_acc));
         numbers.push((format!("{name}_feedforward_error"), ff_err));
+        numbers.push((format!("{name}_corrupted_error"), corrupted));
         summary += &format!(
-            "\n  {name}: feed-forward {:.1} % correct, reconstruction error {ff_err:.2}",
+            "\n  {name} (error of the corrupted digit itself {corrupted:.2}): feed-forward {:.1} % \
+             correct, reconstruction error {ff_err:.2}",
             100.0 * ff_acc
         );
         let mut acc_points = Vec::new();
@@ -345,7 +353,11 @@ fn report(
             ));
         error_panel = error_panel
             .with_series(Series::new(format!("{name}, disinhibited"), err_points))
-            .with_series(Series::new(format!("{name}, feed-forward"), flat(ff_err)));
+            .with_series(Series::new(format!("{name}, feed-forward"), flat(ff_err)))
+            .with_series(Series::new(
+                format!("{name}, corrupted input"),
+                flat(corrupted),
+            ));
     }
     // The reconstruction's training loss, first and last pass (mean over seeds).
     let pass = |pick: fn(&Vec<f64>) -> Option<&f64>| {

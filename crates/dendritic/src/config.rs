@@ -8,44 +8,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::DendriticError;
 use crate::transfer::Transfer;
 
-/// Which weight groups learn. A group that does not learn costs nothing per step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Plastic {
-    /// Bottom-up pyramidal weights `W_up` and their biases (Eq. 7).
-    pub up: bool,
-    /// Pyramidal-to-interneuron weights `W_IP` and interneuron biases (Eq. 8).
-    pub ip: bool,
-    /// Interneuron-to-pyramidal weights `W_PI` (Eq. 9).
-    pub pi: bool,
-    /// Top-down weights `W_down` (Eq. 10, the target-propagation-like variant).
-    pub down: bool,
-}
-
-impl Default for Plastic {
-    /// The paper's MNIST setting (section 3.4): `W_up` and `W_IP` learn; top-down and
-    /// interneuron-to-pyramidal weights stay fixed.
-    fn default() -> Self {
-        Self {
-            up: true,
-            ip: true,
-            pi: false,
-            down: false,
-        }
-    }
-}
-
-impl Plastic {
-    /// Every weight group learns (the paper's 784-1000-10 run with learned top-down weights).
-    pub fn all() -> Self {
-        Self {
-            up: true,
-            ip: true,
-            pi: true,
-            down: true,
-        }
-    }
-}
-
 /// How the network starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -139,25 +101,25 @@ pub struct MicrocircuitConfig {
     /// The rate function φ.
     #[config(default = "Transfer::Logistic")]
     pub transfer: Transfer,
-    /// Learning rates of `W_up` (Eq. 7), one per layer 1..=N, or one for all.
+    /// Learning rates of `W_up` (Eq. 7), one per layer 1..=N, or one for all. A rate of 0
+    /// keeps that layer's weights fixed; a group whose rates are all 0 costs nothing per step.
     #[config(default = "vec![0.1]")]
     pub eta_up: Vec<f64>,
     /// Learning rates of `W_IP` (Eq. 8), one per hidden layer, or one for all.
     #[config(default = "vec![0.1]")]
     pub eta_ip: Vec<f64>,
-    /// Learning rates of `W_PI` (Eq. 9), one per hidden layer, or one for all.
+    /// Learning rates of `W_PI` (Eq. 9), one per hidden layer, or one for all (default 0:
+    /// fixed, the paper's MNIST setting).
     #[config(default = "vec![0.0]")]
     pub eta_pi: Vec<f64>,
-    /// Learning rates of `W_down` (Eq. 10), one per hidden layer, or one for all.
+    /// Learning rates of `W_down` (Eq. 10), one per hidden layer, or one for all (default 0:
+    /// fixed top-down weights).
     #[config(default = "vec![0.0]")]
     pub eta_down: Vec<f64>,
     /// How rates are rescaled by the inverse mixing factors (default: used as given, as in
     /// every shipped preset).
     #[config(default = "RateScaling::None")]
     pub rate_scaling: RateScaling,
-    /// Which weight groups learn.
-    #[config(default = "Plastic::default()")]
-    pub plastic: Plastic,
     /// Initial state: self-predicting by construction, or random.
     #[config(default = "Init::SelfPredicting")]
     pub init: Init,

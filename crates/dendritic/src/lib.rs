@@ -38,7 +38,7 @@ pub mod state;
 pub mod steady_state;
 pub mod transfer;
 
-pub use config::{Init, MicrocircuitConfig, Plastic, Precision, RateScaling};
+pub use config::{Init, MicrocircuitConfig, Precision, RateScaling};
 pub use continuous::{ContinuousConfig, Nudging, Simulation};
 pub use error::{DendriticError, Result};
 pub use microcircuit::{HiddenLayer, Microcircuit, OutputLayer};

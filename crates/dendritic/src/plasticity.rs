@@ -109,20 +109,16 @@ impl MicrocircuitConfig {
             RateScaling::None => 1.0,
             _ => self.interneuron_attenuation(k) * up_scale(k + 1) * inv(l_i),
         };
-        let pick = |list: &[f64], i: usize, on: bool| if on { Self::rate(list, i) } else { 0.0 };
+        let pick = Self::rate;
         EffectiveRates {
             up: (1..=n)
-                .map(|k| pick(&self.eta_up, k - 1, self.plastic.up) * up_scale(k))
+                .map(|k| pick(&self.eta_up, k - 1) * up_scale(k))
                 .collect(),
             ip: (1..n)
-                .map(|k| pick(&self.eta_ip, k - 1, self.plastic.ip) * ip_scale(k))
+                .map(|k| pick(&self.eta_ip, k - 1) * ip_scale(k))
                 .collect(),
-            pi: (1..n)
-                .map(|k| pick(&self.eta_pi, k - 1, self.plastic.pi))
-                .collect(),
-            down: (1..n)
-                .map(|k| pick(&self.eta_down, k - 1, self.plastic.down))
-                .collect(),
+            pi: (1..n).map(|k| pick(&self.eta_pi, k - 1)).collect(),
+            down: (1..n).map(|k| pick(&self.eta_down, k - 1)).collect(),
         }
     }
 }
@@ -311,7 +307,7 @@ fn add_to_opt<const D: usize>(param: &mut Option<Param<Tensor<D>>>, delta: &Opti
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{MicrocircuitConfig, Plastic, RateScaling};
+    use crate::config::{MicrocircuitConfig, RateScaling};
 
     #[test]
     fn rescaled_interneuron_rates_co_track_the_layer_they_mirror() {
@@ -337,11 +333,10 @@ mod tests {
             .effective_rates();
         let expected_bottom = 0.1 / (config.lambda_output() * (l_k * (1.0 - l_i)).powi(2));
         assert!((path.up[0] - expected_bottom).abs() < 1e-9);
+        // A rate of 0 keeps its group fixed under every scaling.
         let frozen = config
-            .with_plastic(Plastic {
-                ip: false,
-                ..Plastic::default()
-            })
+            .with_eta_ip(vec![0.0])
+            .with_rate_scaling(RateScaling::Path)
             .effective_rates();
         assert!(frozen.ip.iter().all(|&r| r == 0.0));
     }

@@ -141,14 +141,7 @@ impl LowPassPlasticity {
             1.0
         };
         let step_gain = alpha * continuous.dt * continuous.apply_every as f64 / batch as f64;
-        let plastic = network.plastic;
-        let eta = |list: &[f64], i: usize, on: bool| {
-            if on {
-                MicrocircuitConfig::rate(list, i)
-            } else {
-                0.0
-            }
-        };
+        let eta = MicrocircuitConfig::rate;
         let n = network.depth();
         let bias = network.bias;
         Self {
@@ -159,13 +152,13 @@ impl LowPassPlasticity {
             attenuation_interneuron: interneuron_attenuation(network),
             hidden: (0..n - 1)
                 .map(|i| HiddenTraces {
-                    up: Trace::new(eta(&network.eta_up, i, plastic.up), step_gain, bias),
-                    ip: Trace::new(eta(&network.eta_ip, i, plastic.ip), step_gain, bias),
-                    pi: Trace::new(eta(&network.eta_pi, i, plastic.pi), step_gain, false),
-                    down: Trace::new(eta(&network.eta_down, i, plastic.down), step_gain, false),
+                    up: Trace::new(eta(&network.eta_up, i), step_gain, bias),
+                    ip: Trace::new(eta(&network.eta_ip, i), step_gain, bias),
+                    pi: Trace::new(eta(&network.eta_pi, i), step_gain, false),
+                    down: Trace::new(eta(&network.eta_down, i), step_gain, false),
                 })
                 .collect(),
-            output: Trace::new(eta(&network.eta_up, n - 1, plastic.up), step_gain, bias),
+            output: Trace::new(eta(&network.eta_up, n - 1), step_gain, bias),
             apply_every: continuous.apply_every,
             steps: 0,
         }

@@ -122,7 +122,9 @@ pub(crate) fn train_step(
         lambda_interneuron: config.lambda_interneuron(),
         rates: config.effective_rates().scaled(net.rate_scale()),
     };
-    let plastic = config.plastic;
+    // A weight whose layer learns at rate 0 is only read (Eq. 7-10 skipped for it).
+    let learns = config.effective_rates();
+    let on = |rates: &[f64], k: usize| rates.get(k).is_some_and(|&r| r != 0.0);
     let x = dense(input.clone());
     let t = dense(u_target);
     let placeholder_1d = Tensor::<1>::empty([0], &device);
@@ -152,15 +154,22 @@ pub(crate) fn train_step(
     let output_basal = {
         let mut layers: Vec<LayerWeights> = taken
             .iter_mut()
-            .map(|layer| LayerWeights {
-                w_up: view(&mut layer.w_up.tensor, plastic.up),
-                b_up: layer.b_up.as_mut().map(|b| view(&mut b.tensor, plastic.up)),
-                hidden: layer.hidden.as_mut().map(|[down, ip, pi]| HiddenWeights {
-                    w_down: view(&mut down.tensor, plastic.down),
-                    w_ip: view(&mut ip.tensor, plastic.ip),
-                    b_ip: layer.b_ip.as_mut().map(|b| view(&mut b.tensor, plastic.ip)),
-                    w_pi: view(&mut pi.tensor, plastic.pi),
-                }),
+            .enumerate()
+            .map(|(k, layer)| {
+                let up = on(&learns.up, k);
+                LayerWeights {
+                    w_up: view(&mut layer.w_up.tensor, up),
+                    b_up: layer.b_up.as_mut().map(|b| view(&mut b.tensor, up)),
+                    hidden: layer.hidden.as_mut().map(|[down, ip, pi]| HiddenWeights {
+                        w_down: view(&mut down.tensor, on(&learns.down, k)),
+                        w_ip: view(&mut ip.tensor, on(&learns.ip, k)),
+                        b_ip: layer
+                            .b_ip
+                            .as_mut()
+                            .map(|b| view(&mut b.tensor, on(&learns.ip, k))),
+                        w_pi: view(&mut pi.tensor, on(&learns.pi, k)),
+                    }),
+                }
             })
             .collect();
         let n = *config.sizes.last().expect("validated sizes");
