@@ -101,7 +101,7 @@ fn each_invalid_config_yields_its_typed_error() {
         ),
     ];
     for (config, is_expected) in cases {
-        let err = config.validate().expect_err("config should be refused");
+        let err = config.check().expect_err("config should be refused");
         assert!(is_expected(&err), "unexpected error {err:?} for {config}");
         let from_init = config.init(&device).expect_err("init validates too");
         assert_eq!(from_init.to_string(), err.to_string());

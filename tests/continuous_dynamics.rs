@@ -181,7 +181,7 @@ fn time_steps_too_large_for_the_fastest_membrane_are_refused() {
     // g_lk + g_B + g_A = 1.9: τ_min ≈ 0.53 ms.
     let err = ContinuousConfig::new()
         .with_dt(0.5)
-        .validate(&network)
+        .check_time_step(&network)
         .unwrap_err();
     assert!(
         matches!(err, DendriticError::UnstableTimeStep { dt, .. } if dt == 0.5),
@@ -190,11 +190,11 @@ fn time_steps_too_large_for_the_fastest_membrane_are_refused() {
     assert!(err.to_string().contains("unstable"), "{err}");
     ContinuousConfig::new()
         .with_dt(0.1)
-        .validate(&network)
+        .check_time_step(&network)
         .unwrap();
     let faster = network.clone().with_g_a(20.0);
     assert!(matches!(
-        ContinuousConfig::new().validate(&faster),
+        ContinuousConfig::new().check_time_step(&faster),
         Err(DendriticError::UnstableTimeStep { .. })
     ));
     for bad in [
@@ -208,11 +208,17 @@ fn time_steps_too_large_for_the_fastest_membrane_are_refused() {
         }),
     ] {
         assert!(matches!(
-            bad.validate(&network),
+            bad.check(),
             Err(DendriticError::BadContinuousParameter { .. })
         ));
     }
     let device = Device::default();
+    // Building a simulation checks both.
+    let unstable = ContinuousConfig::new().with_dt(0.5);
+    assert!(matches!(
+        Simulation::from_config(&network, unstable, 2, &device),
+        Err(DendriticError::UnstableTimeStep { .. })
+    ));
     let mut sim = Simulation::from_config(&network, ContinuousConfig::new(), 2, &device).unwrap();
     let wrong = Tensor::<2>::zeros([1, 4], &device);
     assert!(matches!(

@@ -68,7 +68,7 @@ impl TrainArgs {
             config.seed = self.seed.unwrap_or(config.seed);
             config.task = config.task.clone().with_data_dir(self.data_dir.as_deref());
         }
-        config.validate("command line")?;
+        config.check()?;
         Ok((config, out, resuming))
     }
 }

@@ -65,7 +65,7 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
         if options.limit.is_some() {
             config.limit = options.limit;
         }
-        config.validate("command line")?;
+        config.check()?;
         configs.push(config);
     }
     // One comparison at a time per results folder (each run also locks its own directory).

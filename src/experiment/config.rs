@@ -51,12 +51,12 @@ impl LearnerSpec {
     }
 
     /// Checks every parameter of the rule (the check its `init` makes), without building it.
-    pub fn validate(&self) -> Result<(), baselines::BaselineError> {
+    pub fn check(&self) -> Result<(), baselines::BaselineError> {
         match self {
-            Self::Dendritic(c) => Ok(c.validate()?),
-            Self::Bp(c) => c.validate(),
-            Self::Feedback(c) => c.validate(),
-            Self::TargetProp(c) => c.validate(),
+            Self::Dendritic(c) => Ok(c.check()?),
+            Self::Bp(c) => c.check(),
+            Self::Feedback(c) => c.check(),
+            Self::TargetProp(c) => c.check(),
         }
     }
 
@@ -380,7 +380,7 @@ impl RunConfig {
             origin: path.to_string(),
             message: message.trim().replace('\n', " "),
         })?;
-        config.validate(path)?;
+        config.check().map_err(|e| e.from_origin(path))?;
         Ok(config)
     }
 
@@ -398,10 +398,10 @@ impl RunConfig {
         toml::to_string_pretty(self).expect("run configs serialise")
     }
 
-    /// Checks values the learners do not check themselves.
-    pub fn validate(&self, source: &str) -> Result<(), ExperimentError> {
+    /// Checks every value: the run's own and its learner's (each error names the run).
+    pub fn check(&self) -> Result<(), ExperimentError> {
         let bad = |message: String| ExperimentError::Config {
-            origin: source.to_string(),
+            origin: format!("run '{}'", self.name),
             message,
         };
         if self.epochs == 0 {
@@ -422,7 +422,7 @@ impl RunConfig {
                 self.target_low, self.target_high
             )));
         }
-        self.learner.validate().map_err(|e| bad(e.to_string()))?;
+        self.learner.check().map_err(|e| bad(e.to_string()))?;
         if !(self.target_low.is_finite() && self.target_high.is_finite()) {
             return Err(bad("target rates must be finite".into()));
         }

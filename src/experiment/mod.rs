@@ -102,3 +102,16 @@ pub enum ExperimentError {
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),
 }
+
+impl ExperimentError {
+    /// The same error, a configuration problem attributed to `origin` (the file it came from).
+    pub fn from_origin(self, origin: &str) -> Self {
+        match self {
+            Self::Config { message, .. } => Self::Config {
+                origin: origin.to_string(),
+                message,
+            },
+            other => other,
+        }
+    }
+}

@@ -70,7 +70,7 @@ impl PathwayPreset {
         if options.quick {
             config.limit = Some(self.quick_limit);
         }
-        config.validate("figure preset")?;
+        config.check()?;
         Ok(config)
     }
 

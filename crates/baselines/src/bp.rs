@@ -34,14 +34,14 @@ pub struct Backprop {
 
 impl BpConfig {
     /// Checks the network and the optimiser.
-    pub fn validate(&self) -> crate::Result<()> {
-        self.net.validate()?;
-        self.optim.validate("bp")
+    pub fn check(&self) -> crate::Result<()> {
+        self.net.check()?;
+        self.optim.check().map_err(|e| e.within("bp"))
     }
 
     /// Builds the network on `device` (made an autodiff device here).
     pub fn init(&self, device: &Device) -> crate::Result<Backprop> {
-        self.validate()?;
+        self.check()?;
         let mlp = self.net.init(&device.clone().autodiff())?;
         Ok(Backprop {
             last: vec![None; mlp.depth()],

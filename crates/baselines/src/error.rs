@@ -45,5 +45,16 @@ pub enum BaselineError {
     Dendritic(#[from] DendriticError),
 }
 
+impl BaselineError {
+    /// The same error, its message prefixed with the part of the config it concerns (e.g.
+    /// `bp` for a learner's optimiser).
+    pub fn within(self, what: &str) -> Self {
+        match self {
+            Self::BadConfig(message) => Self::BadConfig(format!("{what} {message}")),
+            other => other,
+        }
+    }
+}
+
 /// Result with a [`BaselineError`].
 pub type Result<T> = std::result::Result<T, BaselineError>;

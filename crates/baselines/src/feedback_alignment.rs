@@ -63,14 +63,14 @@ pub struct FeedbackLearner {
 
 impl FeedbackConfig {
     /// Checks the network and the optimiser.
-    pub fn validate(&self) -> crate::Result<()> {
-        self.net.validate()?;
-        self.optim.validate(self.name())
+    pub fn check(&self) -> crate::Result<()> {
+        self.net.check()?;
+        self.optim.check().map_err(|e| e.within(self.name()))
     }
 
     /// Builds the network and draws the feedback matrices (seeded by `net.seed + 1`).
     pub fn init(&self, device: &Device) -> crate::Result<FeedbackLearner> {
-        self.validate()?;
+        self.check()?;
         let forward = self.net.init(device)?;
         let sizes = &self.net.sizes;
         let n_out = *sizes.last().expect("validated");

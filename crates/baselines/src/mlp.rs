@@ -35,7 +35,7 @@ pub struct NetConfig {
 
 impl NetConfig {
     /// Checks sizes, scale and rate function.
-    pub fn validate(&self) -> crate::Result<()> {
+    pub fn check(&self) -> crate::Result<()> {
         if self.sizes.len() < 2 || self.sizes.contains(&0) {
             return Err(BaselineError::BadConfig(format!(
                 "sizes must list at least an input and an output layer, all non-zero, got {:?}",
@@ -48,7 +48,7 @@ impl NetConfig {
                 self.init_scale
             )));
         }
-        self.transfer.validate()?;
+        self.transfer.check()?;
         Ok(())
     }
 
@@ -68,7 +68,7 @@ impl NetConfig {
     /// Draws the network on `device` (gradients are tracked when `device` is an autodiff
     /// device).
     pub fn init(&self, device: &Device) -> crate::Result<Mlp> {
-        self.validate()?;
+        self.check()?;
         let mut sampler = WeightSampler::new(self.seed, device, self.precision);
         let layers = self
             .sizes

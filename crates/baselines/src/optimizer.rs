@@ -54,10 +54,10 @@ pub struct OptimizerConfig {
 
 impl OptimizerConfig {
     /// Checks the learning rate and, for Adam, `beta_1`, `beta_2` in [0, 1) and `epsilon > 0`.
-    pub fn validate(&self, what: &str) -> crate::Result<()> {
+    pub fn check(&self) -> crate::Result<()> {
         if !(self.lr.is_finite() && self.lr >= 0.0) {
             return Err(BaselineError::BadConfig(format!(
-                "{what} learning rate must be finite and >= 0, got {}",
+                "learning rate must be finite and >= 0, got {}",
                 self.lr
             )));
         }
@@ -70,13 +70,13 @@ impl OptimizerConfig {
             for (name, beta) in [("beta_1", beta_1), ("beta_2", beta_2)] {
                 if !(0.0..1.0).contains(&beta) {
                     return Err(BaselineError::BadConfig(format!(
-                        "{what} Adam {name} must be in [0, 1), got {beta}"
+                        "Adam {name} must be in [0, 1), got {beta}"
                     )));
                 }
             }
             if !(epsilon.is_finite() && epsilon > 0.0) {
                 return Err(BaselineError::BadConfig(format!(
-                    "{what} Adam epsilon must be finite and > 0, got {epsilon}"
+                    "Adam epsilon must be finite and > 0, got {epsilon}"
                 )));
             }
         }

@@ -109,10 +109,12 @@ pub struct TargetProp {
 
 impl TargetPropConfig {
     /// Checks the network, both optimisers and the rule's scalars.
-    pub fn validate(&self) -> crate::Result<()> {
-        self.net.validate()?;
-        self.optim.validate(self.rule.name())?;
-        self.feedback_optim.validate("feedback")?;
+    pub fn check(&self) -> crate::Result<()> {
+        self.net.check()?;
+        self.optim.check().map_err(|e| e.within(self.rule.name()))?;
+        self.feedback_optim
+            .check()
+            .map_err(|e| e.within("feedback"))?;
         for (what, v) in [
             ("beta", self.beta),
             ("noise", self.noise),
@@ -129,7 +131,7 @@ impl TargetPropConfig {
 
     /// Builds the network and draws the feedback weights (seeded by `net.seed + 2`).
     pub fn init(&self, device: &Device) -> crate::Result<TargetProp> {
-        self.validate()?;
+        self.check()?;
         let forward = self.net.init(device)?;
         let sizes = &self.net.sizes;
         let n_out = *sizes.last().expect("validated");

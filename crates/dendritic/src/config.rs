@@ -67,7 +67,7 @@ impl Precision {
 /// ```
 /// use dendritic::MicrocircuitConfig;
 /// let config = MicrocircuitConfig::new(vec![784, 500, 500, 10]).with_eta_up(vec![0.1]);
-/// config.validate().unwrap();
+/// config.check().unwrap();
 /// assert!((config.lambda_hidden() - 0.2998).abs() < 1e-3);
 /// ```
 #[derive(Config, Debug, PartialEq)]
@@ -192,7 +192,7 @@ impl MicrocircuitConfig {
     }
 
     /// Checks every field; the error names the first problem found.
-    pub fn validate(&self) -> crate::error::Result<()> {
+    pub fn check(&self) -> crate::error::Result<()> {
         if self.sizes.len() < 3 {
             return Err(DendriticError::TooFewLayers(self.sizes.len()));
         }
@@ -219,7 +219,7 @@ impl MicrocircuitConfig {
                 return Err(DendriticError::BadMixingFactor { name, value });
             }
         }
-        self.transfer.validate()?;
+        self.transfer.check()?;
         let n = self.depth();
         for (name, list, expected) in [
             ("eta_up", &self.eta_up, n),

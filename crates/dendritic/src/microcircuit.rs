@@ -70,7 +70,7 @@ impl MicrocircuitConfig {
     /// Validates the config and builds the network on `device`, drawing weights from a host
     /// RNG seeded with [`seed`](Self::seed).
     pub fn init(&self, device: &Device) -> Result<Microcircuit> {
-        self.validate()?;
+        self.check()?;
         let mut sampler = WeightSampler::new(self.seed, device, self.precision);
         let n = self.depth();
         let sizes = &self.sizes;

@@ -37,7 +37,7 @@ impl Transfer {
     }
 
     /// Checks the parameters.
-    pub fn validate(&self) -> Result<()> {
+    pub fn check(&self) -> Result<()> {
         if let Self::SoftRelu { gamma, beta, theta } = *self
             && !(gamma > 0.0
                 && beta > 0.0

@@ -91,11 +91,11 @@ impl ContinuousConfig {
         1.0 / g_max
     }
 
-    /// Checks every field against the network it will drive. A time step that is not small
-    /// against the fastest membrane time constant ([`MAX_STEP_RATIO`]) is refused with
-    /// [`DendriticError::UnstableTimeStep`].
-    pub fn validate(&self, network: &MicrocircuitConfig) -> crate::error::Result<()> {
-        network.validate()?;
+    /// Checks every field. Whether the time step is small enough depends on the network it
+    /// will drive: [`Simulation::from_config`](crate::Simulation::from_config) and
+    /// [`Simulation::new`](crate::Simulation::new) check that too
+    /// ([`check_time_step`](Self::check_time_step)).
+    pub fn check(&self) -> crate::error::Result<()> {
         let bad = |name: &'static str, value: f64, requirement: &'static str| {
             Err(DendriticError::BadContinuousParameter {
                 name,
@@ -128,6 +128,12 @@ impl ContinuousConfig {
         {
             return bad("e_exc - e_inh", e_exc - e_inh, "finite and > 0");
         }
+        Ok(())
+    }
+
+    /// A time step that is not small against the fastest membrane time constant of `network`
+    /// ([`MAX_STEP_RATIO`]) is refused with [`DendriticError::UnstableTimeStep`].
+    pub fn check_time_step(&self, network: &MicrocircuitConfig) -> crate::error::Result<()> {
         let tau_min = Self::fastest_time_constant(network);
         if self.dt > MAX_STEP_RATIO * tau_min {
             return Err(DendriticError::UnstableTimeStep {

@@ -222,7 +222,8 @@ impl Simulation {
         batch: usize,
         device: &Device,
     ) -> Result<Self> {
-        config.validate(network)?;
+        config.check()?;
+        config.check_time_step(network)?;
         let mut net = network.init(device)?;
         if network.init == Init::SelfPredicting {
             let mut weights = Weights::from_network(&net);
@@ -235,7 +236,9 @@ impl Simulation {
     /// A simulation of `batch` streams driven by `network`'s weights, all somas at rest.
     pub fn new(network: Microcircuit, config: ContinuousConfig, batch: usize) -> Result<Self> {
         let net_config = network.config().clone();
-        config.validate(&net_config)?;
+        net_config.check()?;
+        config.check()?;
+        config.check_time_step(&net_config)?;
         if batch == 0 {
             return Err(DendriticError::BadContinuousParameter {
                 name: "batch",
