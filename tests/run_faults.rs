@@ -150,6 +150,29 @@ fn a_kill_between_the_weights_and_the_record_resumes_exactly() {
 }
 
 #[test]
+fn resuming_for_fewer_epochs_than_trained_is_refused_and_changes_nothing() {
+    let dir = scratch("shorter");
+    let run = dir.join("run");
+    let out = train(&config(&dir, "0.5", 100), &run, "2", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let before = (
+        metrics(&run),
+        std::fs::read_to_string(run.join("config.toml")).unwrap(),
+    );
+    let out = resume(&run, "1");
+    assert_fails_with(
+        &out,
+        "holds a run trained for 2 epochs, more than the 1 asked for",
+    );
+    let after = (
+        metrics(&run),
+        std::fs::read_to_string(run.join("config.toml")).unwrap(),
+    );
+    assert_eq!(before, after, "nothing was rewritten");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_second_run_into_a_directory_in_use_is_refused() {
     let dir = scratch("lock");
     let run = RunDir::new(dir.join("run"));

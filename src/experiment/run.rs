@@ -135,8 +135,20 @@ pub fn train_on(
         }
         summary = dir.summary()?;
         let checkpoint = dir.restore(learner.as_mut(), summary.epochs.len())?;
+        if checkpoint.epoch > config.epochs {
+            // The weights of epoch `config.epochs` are gone: going on would label later
+            // weights as earlier ones.
+            return Err(ExperimentError::Config {
+                origin: dir.root().display().to_string(),
+                message: format!(
+                    "holds a run trained for {} epochs, more than the {} asked for; ask for at \
+                     least {} or use another output folder",
+                    checkpoint.epoch, config.epochs, checkpoint.epoch
+                ),
+            });
+        }
         summary.epochs.truncate(checkpoint.epoch);
-        // A longer (or shorter) run is the same run: record its length once it resumed.
+        // A longer run is the same run: record its length once it resumed.
         if saved.epochs != config.epochs {
             dir.save_config(config)?;
         }
