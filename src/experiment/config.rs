@@ -163,9 +163,14 @@ pub struct RunConfig {
     #[serde(default = "default_high")]
     pub target_high: f64,
     /// Learning-rate schedule: epoch `e` (from 1) trains with every learning rate of the
-    /// learner times `lr_decay^(e-1)`. 1 keeps the rates constant.
+    /// learner times `lr_decay^max(0, e − 1 − lr_decay_after)` (see
+    /// [`rate_factor`](Self::rate_factor)). 1 keeps the rates constant.
     #[serde(default = "default_lr_decay")]
     pub lr_decay: f64,
+    /// How many more epochs train at the full rates before the decay starts (0: epoch 2 is
+    /// the first decayed one).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lr_decay_after: usize,
     /// The learning rule.
     pub learner: LearnerSpec,
 }
@@ -227,6 +232,7 @@ const RUN_KEYS: &[&str] = &[
     "target_low",
     "target_high",
     "lr_decay",
+    "lr_decay_after",
     "learner",
 ];
 
@@ -342,6 +348,10 @@ fn default_high() -> f64 {
     0.8
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 fn default_lr_decay() -> f64 {
     1.0
 }
@@ -391,6 +401,13 @@ impl RunConfig {
             message: e.to_string(),
         })?;
         Self::parse(&text, &path.display().to_string())
+    }
+
+    /// The factor on every learning rate in epoch `epoch` (from 1): 1 for the first
+    /// `lr_decay_after + 1` epochs, then `lr_decay`, `lr_decay²`, ...
+    pub fn rate_factor(&self, epoch: usize) -> f64 {
+        let decayed = epoch.saturating_sub(1 + self.lr_decay_after);
+        self.lr_decay.powi(decayed as i32)
     }
 
     /// The config as TOML.
@@ -451,6 +468,12 @@ mod tests {
     fn lr_decay_defaults_to_constant_rates_and_rejects_bad_values() {
         let config = RunConfig::parse(MINIMAL, "minimal.toml").unwrap();
         assert_eq!(config.lr_decay, 1.0);
+        assert!(!config.to_toml().contains("lr_decay_after"));
+        let late = format!("lr_decay = 0.5\nlr_decay_after = 2\n{MINIMAL}");
+        let late = RunConfig::parse(&late, "late.toml").unwrap();
+        let factors: Vec<f64> = (1..=5).map(|e| late.rate_factor(e)).collect();
+        assert_eq!(factors, vec![1.0, 1.0, 1.0, 0.5, 0.25]);
+        assert_eq!(config.rate_factor(1), 1.0);
         let decayed = format!("lr_decay = 0.9\n{MINIMAL}");
         assert_eq!(RunConfig::parse(&decayed, "d.toml").unwrap().lr_decay, 0.9);
         for bad in ["0.0", "1.5", "-0.5"] {

@@ -169,7 +169,7 @@ pub fn train_on(
             epoch,
             config.epochs,
         );
-        let rate = config.lr_decay.powi(epoch as i32 - 1);
+        let rate = config.rate_factor(epoch);
         let start = Instant::now();
         let mut samples = 0usize;
         let diverged = |step: Option<usize>, loss: Option<f64>| ExperimentError::Diverged {
