@@ -134,8 +134,8 @@ enum Method {
 impl Method {
     fn label(self) -> String {
         match self {
-            Self::Imagine(g) => format!("imagined, g = {g}"),
-            Self::SettleLoop(g) => format!("settle loop, g = {g}"),
+            Self::Imagine(g) => format!("imagined (g = {g})"),
+            Self::SettleLoop(g) => format!("settle loop (g = {g})"),
         }
     }
 
