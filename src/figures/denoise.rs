@@ -13,7 +13,10 @@ use dendritic::Precision;
 use dendritic::random::{normals, upload};
 use serde::Deserialize;
 
-use super::topdown::{PathwayPreset, TopDown, accuracy, half_squared_error, hidden_rate};
+use super::topdown::{
+    PathwayPreset, TopDown, accuracy, check_seeds_and_gates, half_squared_error, hidden_rate,
+    images,
+};
 use super::{FigureError, FigureOptions, FigureOutput, parse_preset, seeded};
 use crate::plot::{ImageGrid, LineChart, Series};
 
@@ -47,9 +50,7 @@ impl Experiment {
                 message,
             })
         };
-        if self.seeds.is_empty() {
-            return bad("`seeds` is empty".into());
-        }
+        check_seeds_and_gates("denoise", &self.seeds, self.gates.iter().copied())?;
         if self.test_images == 0 || self.quick_test_images == 0 {
             return bad("`test_images` and `quick_test_images` must be at least 1".into());
         }
@@ -61,9 +62,6 @@ impl Experiment {
         }
         if !(0.0..=1.0).contains(&self.mix) {
             return bad(format!("`mix` = {} is not in [0, 1]", self.mix));
-        }
-        if let Some(g) = self.gates.iter().find(|g| !(0.0..=1.0).contains(*g)) {
-            return bad(format!("gate {g} is not in [0, 1]"));
         }
         Ok(())
     }
@@ -188,12 +186,6 @@ fn disinhibited(
     })
 }
 
-fn rows_of(t: &Tensor<2>, n: usize) -> Vec<Vec<f32>> {
-    let [_, pixels] = t.dims();
-    let values = super::host(t.clone().slice(0..n));
-    values.chunks(pixels).map(<[f32]>::to_vec).collect()
-}
-
 pub(super) fn run(options: &FigureOptions, preset: &str) -> Result<FigureOutput, FigureError> {
     let mut preset: Preset = parse_preset("denoise", preset)?;
     if options.quick {
@@ -241,18 +233,15 @@ pub(super) fn run(options: &FigureOptions, preset: &str) -> Result<FigureOutput,
             let shown = e.shown.min(n);
             if seed == e.seeds[0] {
                 if corruption == Corruption::ALL[0] {
-                    grid.push(("clean".to_string(), rows_of(&clean, shown)));
+                    grid.push(("clean".to_string(), images(&clean, shown)));
                 }
-                grid.push((corruption.name().to_string(), rows_of(&corrupt, shown)));
-                grid.push((
-                    "feed-forward".to_string(),
-                    rows_of(&ff.reconstructed, shown),
-                ));
+                grid.push((corruption.name().to_string(), images(&corrupt, shown)));
+                grid.push(("feed-forward".to_string(), images(&ff.reconstructed, shown)));
             }
             for &gate in &e.gates {
                 let d = disinhibited(&td, &corrupt, &clean, &labels, gate, e)?;
                 if seed == e.seeds[0] && (gate == 0.0 || gate == 1.0) {
-                    grid.push((format!("g = {gate}"), rows_of(&d.reconstructed, shown)));
+                    grid.push((format!("g = {gate}"), images(&d.reconstructed, shown)));
                 }
                 rows.push(Row {
                     seed,

@@ -11,8 +11,10 @@ use dendritic::disinhibition::Gates;
 use dendritic::random::upload;
 use serde::Deserialize;
 
-use super::topdown::{PathwayPreset, TopDown, half_squared_error};
-use super::{FigureError, FigureOptions, FigureOutput, host, parse_preset};
+use super::topdown::{
+    PathwayPreset, TopDown, check_seeds_and_gates, half_squared_error, images as host_images,
+};
+use super::{FigureError, FigureOptions, FigureOutput, parse_preset};
 use crate::plot::ImageGrid;
 
 #[derive(Debug, Deserialize)]
@@ -30,20 +32,8 @@ struct Experiment {
 
 impl Experiment {
     fn check(&self) -> Result<(), FigureError> {
-        let bad = |message: String| {
-            Err(FigureError::Preset {
-                name: "generate",
-                message,
-            })
-        };
-        if self.seeds.is_empty() {
-            return bad("`seeds` is empty".into());
-        }
-        let gates = self.gates.iter().chain([&self.loop_gate]);
-        if let Some(g) = gates.into_iter().find(|g| !(0.0..=1.0).contains(*g)) {
-            return bad(format!("gate {g} is not in [0, 1]"));
-        }
-        Ok(())
+        let gates = self.gates.iter().copied().chain([self.loop_gate]);
+        check_seeds_and_gates("generate", &self.seeds, gates)
     }
 }
 
@@ -183,13 +173,8 @@ pub(super) fn run(options: &FigureOptions, preset: &str) -> Result<FigureOutput,
                 Method::Imagine(g) => imagine(&td, g)?,
                 Method::SettleLoop(g) => settle_loop(&td, g, e.loop_iterations)?,
             };
-            let n_in = images.dims()[1];
             if seed == e.seeds[0] {
-                let pixels = host(images.clone());
-                grid.push((
-                    method.label(),
-                    pixels.chunks(n_in).map(<[f32]>::to_vec).collect(),
-                ));
+                grid.push((method.label(), host_images(&images, usize::MAX)));
             }
             let mean = images.clone().mean_dim(0);
             rows.push(Row {

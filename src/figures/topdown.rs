@@ -166,6 +166,25 @@ impl PathwayPreset {
     }
 }
 
+/// What both disinhibition presets must hold: at least one seed, every gate in `[0, 1]`.
+pub(super) fn check_seeds_and_gates(
+    figure: &'static str,
+    seeds: &[u64],
+    gates: impl IntoIterator<Item = f64>,
+) -> Result<(), FigureError> {
+    let bad = |message: String| FigureError::Preset {
+        name: figure,
+        message,
+    };
+    if seeds.is_empty() {
+        return Err(bad("`seeds` is empty".into()));
+    }
+    match gates.into_iter().find(|g| !(0.0..=1.0).contains(g)) {
+        Some(g) => Err(bad(format!("gate {g} is not in [0, 1]"))),
+        None => Ok(()),
+    }
+}
+
 /// Trains `config` into `learner` (or reuses its finished run) in the figure's output folder.
 fn trained(
     config: &RunConfig,
@@ -208,6 +227,13 @@ pub(super) fn accuracy(predicted: Tensor<2>, labels: &Tensor<1, Int>) -> f64 {
         .sum()
         .into_scalar::<i64>();
     hits as f64 / n as f64
+}
+
+/// The first `n` rows of `t` (`[images, pixels]`) on the host, one image each.
+pub(super) fn images(t: &Tensor<2>, n: usize) -> Vec<Vec<f32>> {
+    let [rows, pixels] = t.dims();
+    let values = super::host(t.clone().slice(0..n.min(rows)));
+    values.chunks(pixels.max(1)).map(<[f32]>::to_vec).collect()
 }
 
 /// Mean over images of `½‖a − b‖²`.
