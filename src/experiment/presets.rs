@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+#[cfg(test)]
+use super::LearnerSpec;
 use super::{ExperimentError, RunConfig, TaskConfig};
 
 /// `(name, TOML)` of every run preset.
@@ -77,6 +79,10 @@ pub struct Comparison {
     /// Our target per learner, shown in `summary.md`.
     #[serde(default)]
     pub target: BTreeMap<String, String>,
+    /// Per learner, settings of its `[learner]` table that this comparison changes (e.g. a
+    /// smaller first-layer rate on Fashion-MNIST); checked like any run config.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, toml::Table>,
     /// The comparison's name.
     #[serde(skip)]
     pub name: String,
@@ -139,6 +145,17 @@ impl Comparison {
         if let Some(task) = &self.task {
             config.task = task.clone();
         }
+        if let Some(changes) = self.overrides.get(learner) {
+            let mut table: toml::Table =
+                toml::from_str(&config.to_toml()).expect("run configs round-trip");
+            if let Some(toml::Value::Table(learner_table)) = table.get_mut("learner") {
+                for (key, value) in changes {
+                    learner_table.insert(key.clone(), value.clone());
+                }
+            }
+            let origin = format!("comparison '{}', overrides of '{learner}'", self.name);
+            config = RunConfig::parse(&table.to_string(), &origin)?;
+        }
         Ok(config)
     }
 }
@@ -146,6 +163,7 @@ impl Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiment::LearnerSpec;
 
     #[test]
     fn every_preset_parses_and_names_its_learner() {
@@ -164,6 +182,25 @@ mod tests {
         }
         let fashion = comparison("fashion-mnist").unwrap().learner("bp").unwrap();
         assert!(matches!(fashion.task, TaskConfig::FashionMnist { .. }));
+        // An override changes its key and nothing else; a misspelt key is refused.
+        let mut c = comparison("fashion-mnist").unwrap();
+        let base = c.learner("dendritic-transposed-start").unwrap();
+        c.overrides.clear();
+        let plain = c.learner("dendritic-transposed-start").unwrap();
+        let (LearnerSpec::Dendritic(a), LearnerSpec::Dendritic(b)) =
+            (&base.learner, &plain.learner)
+        else {
+            panic!("microcircuits")
+        };
+        assert_eq!(a.eta_up[0], 3.0);
+        assert_eq!(a.clone().with_eta_up(b.eta_up.clone()), *b);
+        c.overrides
+            .insert("bp".into(), toml::from_str("etta = 1.0").unwrap());
+        let err = c.learner("bp").unwrap_err().to_string();
+        assert!(
+            err.contains("overrides of 'bp'") && err.contains("etta"),
+            "{err}"
+        );
         assert!(run_preset("nope").is_err());
     }
 }
