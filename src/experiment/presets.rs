@@ -4,8 +4,6 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-#[cfg(test)]
-use super::LearnerSpec;
 use super::{ExperimentError, RunConfig, TaskConfig};
 
 /// `(name, TOML)` of every run preset.
