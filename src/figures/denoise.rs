@@ -136,11 +136,29 @@ struct Row {
     corrupted_error: f64,
 }
 
-/// What one evaluation returns: its row and the reconstructed digits.
+/// What one evaluation returns: its accuracy and reconstruction error, and the reconstructed
+/// digits.
 struct Evaluated {
     accuracy: f64,
     reconstruction_error: f64,
     reconstructed: Tensor<2>,
+}
+
+impl Evaluated {
+    /// Scores the output rates `predicted` against `labels` and `reconstructed` against the
+    /// clean digits.
+    fn of(
+        predicted: Tensor<2>,
+        labels: &Tensor<1, Int>,
+        reconstructed: Tensor<2>,
+        clean: &Tensor<2>,
+    ) -> Self {
+        Self {
+            accuracy: accuracy(predicted, labels),
+            reconstruction_error: half_squared_error(reconstructed.clone(), clean.clone()),
+            reconstructed,
+        }
+    }
 }
 
 /// The feed-forward pass: classify the corrupted digits as they are, reconstruct them from
@@ -154,11 +172,12 @@ fn feedforward(
     let reconstructed =
         td.reconstruction
             .reconstruct(hidden_rate(&td.net, corrupt.clone(), 1.0)?)?;
-    Ok(Evaluated {
-        accuracy: accuracy(td.net.predict(corrupt.clone()), labels),
-        reconstruction_error: half_squared_error(reconstructed.clone(), clean.clone()),
+    Ok(Evaluated::of(
+        td.net.predict(corrupt.clone()),
+        labels,
         reconstructed,
-    })
+        clean,
+    ))
 }
 
 /// `iterations` of settle (gate `g`), reconstruct, re-estimate; classify the last estimate.
@@ -179,11 +198,12 @@ fn disinhibited(
         estimate =
             corrupt.clone().mul_scalar(1.0 - e.mix) + reconstructed.clone().mul_scalar(e.mix);
     }
-    Ok(Evaluated {
-        accuracy: accuracy(td.net.predict(estimate), labels),
-        reconstruction_error: half_squared_error(reconstructed.clone(), clean.clone()),
+    Ok(Evaluated::of(
+        td.net.predict(estimate),
+        labels,
         reconstructed,
-    })
+        clean,
+    ))
 }
 
 pub(super) fn run(options: &FigureOptions, preset: &str) -> Result<FigureOutput, FigureError> {

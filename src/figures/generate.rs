@@ -50,19 +50,10 @@ struct Preset {
 ///
 /// [`Microcircuit::imagine`]: dendritic::Microcircuit::imagine
 fn imagine(td: &TopDown, gate: f64) -> Result<Tensor<2>, FigureError> {
-    let sizes = &td.net.config().sizes;
-    let classes = sizes[sizes.len() - 1];
-    let precision = td.net.config().precision;
-    let device = td.net.hidden[0].w_up.val().device();
-    let rates = upload(
-        class_rates(td.targets, classes),
-        [classes, classes],
-        &device,
-        precision,
-    );
+    let hidden_layers = td.net.hidden.len();
     let hidden = td
         .net
-        .imagine(rates, &Gates::uniform(sizes.len() - 2, gate))?;
+        .imagine(class_rates(td), &Gates::uniform(hidden_layers, gate))?;
     Ok(td.reconstruction.reconstruct(hidden[0].clone())?)
 }
 
@@ -71,23 +62,18 @@ fn imagine(td: &TopDown, gate: f64) -> Result<Tensor<2>, FigureError> {
 /// from a blank input with the output clamped, this was the first design of generation; it
 /// collapses to one blurred digit (`docs/disinhibition.md`) and is kept as a control row.
 fn settle_loop(td: &TopDown, gate: f64, iterations: usize) -> Result<Tensor<2>, FigureError> {
-    let sizes = &td.net.config().sizes;
-    let (n_in, classes) = (sizes[0], sizes[sizes.len() - 1]);
-    let precision = td.net.config().precision;
-    let device = td.net.hidden[0].w_up.val().device();
-    let target = td.net.target_potential(upload(
-        class_rates(td.targets, classes),
-        [classes, classes],
-        &device,
-        precision,
-    ));
-    let gates = Gates::uniform(sizes.len() - 2, gate);
-    let mut image: Tensor<2> = upload(
+    let rates = class_rates(td);
+    let [classes, _] = rates.dims();
+    let n_in = td.net.config().sizes[0];
+    let blank = upload(
         vec![0.0; classes * n_in],
         [classes, n_in],
-        &device,
-        precision,
+        &rates.device(),
+        td.net.config().precision,
     );
+    let target = td.net.target_potential(rates);
+    let gates = Gates::uniform(td.net.hidden.len(), gate);
+    let mut image = blank;
     for _ in 0..iterations.max(1) {
         let state = td
             .net
@@ -99,9 +85,12 @@ fn settle_loop(td: &TopDown, gate: f64, iterations: usize) -> Result<Tensor<2>, 
     Ok(image)
 }
 
-/// Target rates of every class, one row each (`high` on the diagonal).
-fn class_rates((low, high): (f64, f64), classes: usize) -> Vec<f64> {
-    (0..classes * classes)
+/// The target rates of every class, one row each (`high` on the diagonal), `[classes,
+/// classes]` on the network's device.
+fn class_rates(td: &TopDown) -> Tensor<2> {
+    let classes = *td.net.config().sizes.last().expect("validated sizes");
+    let (low, high) = td.targets;
+    let rates = (0..classes * classes)
         .map(|i| {
             if i / classes == i % classes {
                 high
@@ -109,7 +98,14 @@ fn class_rates((low, high): (f64, f64), classes: usize) -> Vec<f64> {
                 low
             }
         })
-        .collect()
+        .collect();
+    let device = td.net.hidden[0].w_up.val().device();
+    upload(
+        rates,
+        [classes, classes],
+        &device,
+        td.net.config().precision,
+    )
 }
 
 /// How the ten images of a row were made.

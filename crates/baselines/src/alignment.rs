@@ -18,10 +18,11 @@ pub struct Alignment {
     pub feedback: Vec<(usize, f64)>,
 }
 
-/// Takes one training step of `learner` on the batch (at its configured rates) and measures how its update aligns with
-/// backprop's gradient of the learner's own objective on the same batch and pre-step weights
-/// (computed with Burn's autodiff on a copy of the forward weights). The feedback angles are
-/// measured before the step. Reads a few scalars back to the host.
+/// Takes one training step of `learner` on the batch (at its configured rates) and measures
+/// how its update aligns with backprop's gradient of the learner's own objective on the same
+/// batch and pre-step weights (computed with Burn's autodiff on a copy of the forward
+/// weights). The feedback angles are measured before the step. Reads a few scalars back to
+/// the host.
 pub fn measure(
     learner: &mut dyn Learner,
     input: Tensor<2>,

@@ -116,14 +116,14 @@ pub(crate) fn train_step(
     let device = input.device();
     let [m, _] = input.dims();
     let config = net.config().clone();
+    // A weight whose layer learns at rate 0 is only read (Eq. 7-10 skipped for it).
+    let learns = config.effective_rates();
     let coefficients = Coefficients {
         lambda_hidden: config.lambda_hidden(),
         lambda_output: config.lambda_output(),
         lambda_interneuron: config.lambda_interneuron(),
-        rates: config.effective_rates().scaled(net.rate_scale()),
+        rates: learns.clone().scaled(net.rate_scale()),
     };
-    // A weight whose layer learns at rate 0 is only read (Eq. 7-10 skipped for it).
-    let learns = config.effective_rates();
     let on = |rates: &[f64], k: usize| rates.get(k).is_some_and(|&r| r != 0.0);
     let x = dense(input.clone());
     let t = dense(u_target);
