@@ -80,7 +80,11 @@ impl Gates {
 
     /// `g_k · lateral`; the lateral term itself when there are no gates or `g_k = 1` (so an
     /// open gate costs nothing and changes no bit).
-    pub(crate) fn scale(gates: Option<&Self>, k: usize, lateral: Tensor<2>) -> Tensor<2> {
+    pub(crate) fn scale<const D: usize>(
+        gates: Option<&Self>,
+        k: usize,
+        lateral: Tensor<D>,
+    ) -> Tensor<D> {
         match gates.map(|g| g.get(k)) {
             Some(g) if g != 1.0 => lateral.mul_scalar(g),
             _ => lateral,

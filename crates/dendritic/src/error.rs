@@ -111,6 +111,9 @@ pub enum DendriticError {
         /// Largest potential change of the last iteration.
         residual: f64,
     },
+    /// Replicas were asked for with none, or with networks that cannot share one stack.
+    #[error("replicas: {0}")]
+    Replicas(String),
 }
 
 /// Short for `Result<T, DendriticError>`.

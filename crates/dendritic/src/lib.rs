@@ -22,6 +22,7 @@
 //! net.train_step(x, target).unwrap();
 //! ```
 
+pub mod coefficient;
 pub mod config;
 pub mod continuous;
 #[cfg(feature = "flex")]
@@ -34,14 +35,19 @@ mod parallel;
 pub mod plasticity;
 pub mod random;
 pub mod reconstruction;
+pub mod replicas;
 pub mod state;
 pub mod steady_state;
 pub mod transfer;
+pub mod weights;
 
 pub use config::{Init, MicrocircuitConfig, Precision, RateScaling};
 pub use continuous::{ContinuousConfig, Nudging, Simulation};
 pub use error::{DendriticError, Result};
 pub use microcircuit::{HiddenLayer, Microcircuit, OutputLayer};
-pub use plasticity::{EffectiveRates, HiddenUpdates, OutputUpdates, Updates};
+pub use plasticity::{EffectiveRates, HiddenUpdates, OutputUpdates, StepRates, Updates};
+pub use replicas::Replicas;
 pub use state::{HiddenState, OutputState, State};
+pub use steady_state::Mixing;
 pub use transfer::Transfer;
+pub use weights::Weights;

@@ -7,6 +7,7 @@ use burn::tensor::{Device, Tensor};
 use crate::config::{Init, MicrocircuitConfig};
 use crate::error::{DendriticError, Result};
 use crate::random::{WeightSampler, upload};
+use crate::weights::Weights;
 
 /// One hidden layer `k` (0 < k < N): its pyramidal cells' bottom-up and top-down weights and
 /// its lateral interneurons (one per pyramidal cell of layer `k+1`).
@@ -140,6 +141,33 @@ impl MicrocircuitConfig {
 }
 
 impl Microcircuit {
+    /// A network with the given weights (biases as rows `[1, n]`, present exactly when
+    /// `config.bias`), e.g. one replica of a [`Replicas`](crate::Replicas) stack.
+    pub fn from_weights(config: MicrocircuitConfig, weights: Weights) -> Self {
+        let bias = |row: Option<Tensor<2>>| row.map(|b| Param::from_tensor(b.squeeze_dim(0)));
+        let hidden = weights
+            .hidden
+            .into_iter()
+            .map(|h| HiddenLayer {
+                w_up: Param::from_tensor(h.w_up),
+                b_up: bias(h.b_up),
+                w_down: Param::from_tensor(h.w_down),
+                w_ip: Param::from_tensor(h.w_ip),
+                b_ip: bias(h.b_ip),
+                w_pi: Param::from_tensor(h.w_pi),
+            })
+            .collect();
+        Microcircuit {
+            hidden,
+            output: OutputLayer {
+                w_up: Param::from_tensor(weights.output.w_up),
+                b_up: bias(weights.output.b_up),
+            },
+            config,
+            rate_scale: 1.0,
+        }
+    }
+
     /// Multiplies every learning rate of the config by `scale` from now on (a learning-rate
     /// schedule sets it once per epoch); `1` restores the configured rates.
     pub fn set_rate_scale(&mut self, scale: f64) {
@@ -161,32 +189,10 @@ impl Microcircuit {
         self.hidden.len() + 1
     }
 
-    /// Basal potential `v_B = r W_up + b` of a layer given its presynaptic rates (Eq. 3).
-    pub(crate) fn basal(
-        r: Tensor<2>,
-        w: &Param<Tensor<2>>,
-        b: &Option<Param<Tensor<1>>>,
-    ) -> Tensor<2> {
-        let v = r.matmul(w.val());
-        match b {
-            Some(b) => v + b.val().unsqueeze::<2>(),
-            None => v,
-        }
-    }
-
     /// Feed-forward somatic potentials `u_k⁻ = v_B,k` for k = 1..=N: the network with lateral
     /// and top-down weights removed (section 3.1). `input`: `[batch, n_0]`.
     pub fn feedforward(&self, input: Tensor<2>) -> Vec<Tensor<2>> {
-        let phi = self.config.transfer;
-        let mut potentials = Vec::with_capacity(self.depth());
-        let mut r = input;
-        for layer in &self.hidden {
-            let u = Self::basal(r, &layer.w_up, &layer.b_up);
-            r = phi.rate(u.clone());
-            potentials.push(u);
-        }
-        potentials.push(Self::basal(r, &self.output.w_up, &self.output.b_up));
-        potentials
+        Weights::from_network(self).feedforward(input, self.config.transfer)
     }
 
     /// The feed-forward prediction: output rates `φ(u_N⁻)`, `[batch, n_N]`, for inputs

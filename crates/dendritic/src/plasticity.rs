@@ -4,50 +4,53 @@ use burn::module::Param;
 use burn::tensor::Tensor;
 use rayon::prelude::*;
 
+use crate::coefficient::Coefficient;
 use crate::config::{MicrocircuitConfig, RateScaling};
 use crate::error::Result;
 use crate::microcircuit::{HiddenLayer, Microcircuit};
-use crate::state::State;
+use crate::state::{HiddenState, State};
+use crate::transfer::Transfer;
 
 /// Weight changes of one hidden layer; `None` where the group does not learn.
-/// Shapes match the weights they change.
-#[derive(Debug, Clone, Default)]
-pub struct HiddenUpdates {
+/// Shapes match the [`Weights`] they change: matrices as the weights, bias changes as rows
+/// `[1, n]` (`[R, 1, n]` for `D = 3` replicas).
+#[derive(Debug, Clone)]
+pub struct HiddenUpdates<const D: usize = 2> {
     /// ΔW_up_k (Eq. 7).
-    pub w_up: Option<Tensor<2>>,
+    pub w_up: Option<Tensor<D>>,
     /// Δ basal bias (Eq. 7 with a unit input).
-    pub b_up: Option<Tensor<1>>,
+    pub b_up: Option<Tensor<D>>,
     /// ΔW_IP_k (Eq. 8).
-    pub w_ip: Option<Tensor<2>>,
+    pub w_ip: Option<Tensor<D>>,
     /// Δ interneuron bias (Eq. 8 with a unit input).
-    pub b_ip: Option<Tensor<1>>,
+    pub b_ip: Option<Tensor<D>>,
     /// ΔW_PI_k (Eq. 9).
-    pub w_pi: Option<Tensor<2>>,
+    pub w_pi: Option<Tensor<D>>,
     /// ΔW_down_k (Eq. 10).
-    pub w_down: Option<Tensor<2>>,
+    pub w_down: Option<Tensor<D>>,
 }
 
 /// Weight changes of the output layer.
-#[derive(Debug, Clone, Default)]
-pub struct OutputUpdates {
+#[derive(Debug, Clone)]
+pub struct OutputUpdates<const D: usize = 2> {
     /// ΔW_up_N (Eq. 7).
-    pub w_up: Option<Tensor<2>>,
+    pub w_up: Option<Tensor<D>>,
     /// Δ output bias.
-    pub b_up: Option<Tensor<1>>,
+    pub b_up: Option<Tensor<D>>,
 }
 
 /// One plasticity step for the whole network, already multiplied by the learning rates.
-#[derive(Debug, Clone, Default)]
-pub struct Updates {
+#[derive(Debug, Clone)]
+pub struct Updates<const D: usize = 2> {
     /// Hidden layers `1..N-1`.
-    pub hidden: Vec<HiddenUpdates>,
+    pub hidden: Vec<HiddenUpdates<D>>,
     /// Output layer `N`.
-    pub output: OutputUpdates,
+    pub output: OutputUpdates<D>,
 }
 
-impl Updates {
+impl<const D: usize> Updates<D> {
     /// ΔW_up of every layer 1..=N (where it learns), bottom to top.
-    pub fn w_up(&self) -> Vec<Option<Tensor<2>>> {
+    pub fn w_up(&self) -> Vec<Option<Tensor<D>>> {
         self.hidden
             .iter()
             .map(|h| h.w_up.clone())
@@ -123,21 +126,130 @@ impl MicrocircuitConfig {
     }
 }
 
-/// `η / B · preᵀ post` and `η / B · Σ_batch post`: the batch average of a local rule
-/// "post-synaptic factor × presynaptic rate" (Eq. 6). Nothing, not even the postsynaptic
-/// factor, is computed when η = 0.
-fn outer(
-    eta: f64,
-    pre: &Tensor<2>,
-    post: impl FnOnce() -> Tensor<2>,
+/// The effective learning rates of one step as [`Coefficient`]s: one network's, or one per
+/// replica.
+#[derive(Debug, Clone)]
+pub struct StepRates<const D: usize> {
+    /// Rate of W_up for layers 1..=N.
+    pub up: Vec<Coefficient<D>>,
+    /// Rate of W_IP for hidden layers.
+    pub ip: Vec<Coefficient<D>>,
+    /// Rate of W_PI for hidden layers.
+    pub pi: Vec<Coefficient<D>>,
+    /// Rate of W_down for hidden layers.
+    pub down: Vec<Coefficient<D>>,
+}
+
+impl StepRates<2> {
+    /// One network's rates.
+    pub fn of(rates: &EffectiveRates) -> Self {
+        let same = |list: &[f64]| list.iter().map(|&v| Coefficient::Same(v)).collect();
+        Self {
+            up: same(&rates.up),
+            ip: same(&rates.ip),
+            pi: same(&rates.pi),
+            down: same(&rates.down),
+        }
+    }
+}
+
+/// `η / B · preᵀ post` and `η / B · Σ_batch post` (kept as a row): the batch average of a
+/// local rule "post-synaptic factor × presynaptic rate" (Eq. 6). Nothing, not even the
+/// postsynaptic factor, is computed when η = 0 for every network.
+fn outer<const D: usize>(
+    eta: &Coefficient<D>,
+    pre: &Tensor<D>,
+    post: impl FnOnce() -> Tensor<D>,
     with_bias: bool,
-) -> (Option<Tensor<2>>, Option<Tensor<1>>) {
-    if eta == 0.0 {
+) -> (Option<Tensor<D>>, Option<Tensor<D>>) {
+    if eta.is_zero() {
         return (None, None);
     }
-    let post = post().mul_scalar(eta / pre.dims()[0] as f64);
-    let bias = with_bias.then(|| post.clone().sum_dim(0).squeeze_dim(0));
+    let batch = pre.dims()[D - 2] as f64;
+    let post = eta.map(|e| e / batch).scale(post());
+    let bias = with_bias.then(|| post.clone().sum_dim(D - 2));
     (Some(pre.clone().transpose().matmul(post)), bias)
+}
+
+/// Eqs. 7-10 for a settled batch of any rank (see [`Microcircuit::plasticity`]): one network
+/// (`D = 2`) or `R` stacked replicas (`D = 3`, [`Replicas`](crate::Replicas)).
+pub(crate) fn plasticity<const D: usize>(
+    state: &State<D>,
+    rates: &StepRates<D>,
+    lambda_hidden: &Coefficient<D>,
+    phi: Transfer,
+    bias: bool,
+) -> Updates<D> {
+    let n = state.hidden.len() + 1;
+    let keep = lambda_hidden.map(|l| 1.0 - l);
+
+    let output = || {
+        let (w_up, b_up) = outer(
+            &rates.up[n - 1],
+            state.presynaptic(n),
+            || state.output.rate.clone() - phi.rate(state.output.basal.clone()),
+            bias,
+        );
+        OutputUpdates { w_up, b_up }
+    };
+
+    // Layers are independent: on CPU backends, compute them on all cores.
+    let parallel = crate::parallel::host_threads(&state.input.device());
+    let layer = |(i, h): (usize, &HiddenState<D>)| {
+        let k = i + 1;
+        let (w_up, b_up) = outer(
+            &rates.up[i],
+            state.presynaptic(k),
+            // φ(u_k) − φ(v̂_B,k) from u_k − v̂_B,k = λ_k v_A,k, without cancellation.
+            || {
+                phi.rate_difference(
+                    h.rate.clone(),
+                    keep.scale(h.basal.clone()),
+                    lambda_hidden.scale(h.apical.clone()),
+                )
+            },
+            bias,
+        );
+        let (w_ip, b_ip) = outer(
+            &rates.ip[i],
+            &h.forward_rate,
+            || h.interneuron_rate.clone() - phi.rate(h.interneuron_dendrite.clone()),
+            bias,
+        );
+        let (w_pi, _) = outer(
+            &rates.pi[i],
+            &h.interneuron_rate,
+            || h.apical.clone().neg(),
+            false,
+        );
+        let r_above = match state.hidden.get(k) {
+            Some(above) => &above.rate,
+            None => &state.output.rate,
+        };
+        let (w_down, _) = outer(
+            &rates.down[i],
+            r_above,
+            || h.rate.clone() - phi.rate(h.top_down.clone()),
+            false,
+        );
+        HiddenUpdates {
+            w_up,
+            b_up,
+            w_ip,
+            b_ip,
+            w_pi,
+            w_down,
+        }
+    };
+    let hidden = || -> Vec<HiddenUpdates<D>> {
+        if parallel {
+            state.hidden.par_iter().enumerate().map(layer).collect()
+        } else {
+            state.hidden.iter().enumerate().map(layer).collect()
+        }
+    };
+    let (hidden, output) = crate::parallel::join(parallel, hidden, output);
+    Updates { hidden, output }
 }
 
 impl Microcircuit {
@@ -156,82 +268,17 @@ impl Microcircuit {
     /// `W_down` still learns by Eq. 10 unless its prediction of `r_k` from `r_{k+1}` is
     /// already exact. Eq. 7's `φ(u_k) - φ(v̂_B,k)` is computed from `u_k - v̂_B,k = λ_k v_A,k`
     /// ([`Transfer::rate_difference`](crate::Transfer::rate_difference)), so it keeps its
-    /// precision at weak nudging.
+    /// precision at weak nudging. Bias changes are rows `[1, n]`.
     pub fn plasticity(&self, state: &State) -> Updates {
         let config = &self.config;
-        let phi = config.transfer;
         let rates = config.effective_rates().scaled(self.rate_scale);
-        let bias = config.bias;
-        let lambda_k = config.lambda_hidden();
-        let n = self.depth();
-
-        let output = || {
-            let (w_up, b_up) = outer(
-                rates.up[n - 1],
-                state.presynaptic(n),
-                || state.output.rate.clone() - phi.rate(state.output.basal.clone()),
-                bias,
-            );
-            OutputUpdates { w_up, b_up }
-        };
-
-        // Layers are independent: on CPU backends, compute them on all cores.
-        let parallel = crate::parallel::host_threads(&state.input.device());
-        let layer = |(i, h): (usize, &crate::state::HiddenState)| {
-            let k = i + 1;
-            let (w_up, b_up) = outer(
-                rates.up[i],
-                state.presynaptic(k),
-                // φ(u_k) − φ(v̂_B,k) from u_k − v̂_B,k = λ_k v_A,k, without cancellation.
-                || {
-                    phi.rate_difference(
-                        h.rate.clone(),
-                        h.basal.clone().mul_scalar(1.0 - lambda_k),
-                        h.apical.clone().mul_scalar(lambda_k),
-                    )
-                },
-                bias,
-            );
-            let (w_ip, b_ip) = outer(
-                rates.ip[i],
-                &h.forward_rate,
-                || h.interneuron_rate.clone() - phi.rate(h.interneuron_dendrite.clone()),
-                bias,
-            );
-            let (w_pi, _) = outer(
-                rates.pi[i],
-                &h.interneuron_rate,
-                || h.apical.clone().neg(),
-                false,
-            );
-            let r_above = match state.hidden.get(k) {
-                Some(above) => &above.rate,
-                None => &state.output.rate,
-            };
-            let (w_down, _) = outer(
-                rates.down[i],
-                r_above,
-                || h.rate.clone() - phi.rate(h.top_down.clone()),
-                false,
-            );
-            HiddenUpdates {
-                w_up,
-                b_up,
-                w_ip,
-                b_ip,
-                w_pi,
-                w_down,
-            }
-        };
-        let hidden = || -> Vec<HiddenUpdates> {
-            if parallel {
-                state.hidden.par_iter().enumerate().map(layer).collect()
-            } else {
-                state.hidden.iter().enumerate().map(layer).collect()
-            }
-        };
-        let (hidden, output) = crate::parallel::join(parallel, hidden, output);
-        Updates { hidden, output }
+        plasticity(
+            state,
+            &StepRates::of(&rates),
+            &Coefficient::Same(config.lambda_hidden()),
+            config.transfer,
+            config.bias,
+        )
     }
 
     /// Adds `updates` to the weights, in place.
@@ -299,9 +346,10 @@ fn add_to<const D: usize>(param: &mut Param<Tensor<D>>, delta: &Option<Tensor<D>
     }
 }
 
-fn add_to_opt<const D: usize>(param: &mut Option<Param<Tensor<D>>>, delta: &Option<Tensor<D>>) {
+/// A bias `param += delta`, the delta a row `[1, n]`.
+fn add_to_opt(param: &mut Option<Param<Tensor<1>>>, delta: &Option<Tensor<2>>) {
     if let Some(param) = param {
-        add_to(param, delta);
+        add_to(param, &delta.clone().map(|row| row.squeeze_dim(0)));
     }
 }
 
