@@ -6,7 +6,7 @@ mod commands;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use commands::{Global, compare, eval, figure, list, train};
+use commands::{Global, compare, eval, figure, list, sweep, train};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -30,6 +30,7 @@ struct Cli {
 enum Command {
     Train(train::TrainArgs),
     Compare(compare::CompareArgs),
+    Sweep(sweep::SweepArgs),
     Eval(eval::EvalArgs),
     Figure(figure::FigureArgs),
     /// List the presets.
@@ -52,6 +53,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Train(args) => train::run(args, &global),
         Command::Compare(args) => compare::run(args, &global),
+        Command::Sweep(args) => sweep::run(args, &global),
         Command::Eval(args) => eval::run(args, &global),
         Command::Figure(args) => figure::run(args, &global),
         Command::List => {

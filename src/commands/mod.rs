@@ -5,6 +5,7 @@ pub mod compare;
 pub mod eval;
 pub mod figure;
 pub mod list;
+pub mod sweep;
 pub mod train;
 
 use burn::tensor::Device;

@@ -51,6 +51,18 @@ pub struct SummaryRow {
     pub epoch_seconds: f64,
 }
 
+/// Mean and sample standard deviation (0 for fewer than two values).
+pub(crate) fn mean_std(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let std = if values.len() > 1 {
+        (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+    } else {
+        0.0
+    };
+    (mean, std)
+}
+
 const HEADER: &str = "learner,test_error_mean,test_error_std,seeds,epochs,epoch_seconds";
 
 /// Runs the comparison and returns the full (merged) summary.
@@ -112,13 +124,7 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
             .iter()
             .filter_map(|r| r.best().map(|b| 100.0 * b.test_error))
             .collect();
-        let mean = tests.iter().sum::<f64>() / tests.len() as f64;
-        let std = if tests.len() > 1 {
-            (tests.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / (tests.len() - 1) as f64)
-                .sqrt()
-        } else {
-            0.0
-        };
+        let (mean, std) = mean_std(&tests);
         let row = SummaryRow {
             learner: config.name.clone(),
             test_error_mean: mean,

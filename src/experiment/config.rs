@@ -394,6 +394,32 @@ impl RunConfig {
         Ok(config)
     }
 
+    /// The same run with some settings changed, checked as a parsed file is (`origin` names
+    /// the changes in errors). A key of the run's top level (`epochs`, `lr_decay`, ...)
+    /// changes the run, any other key (or `learner.<key>`) its `[learner]` table; a key the
+    /// learner does not know is refused with the nearest valid one.
+    pub fn with_settings(
+        &self,
+        changes: &[(String, toml::Value)],
+        origin: &str,
+    ) -> Result<Self, ExperimentError> {
+        let mut table: toml::Table = toml::from_str(&self.to_toml()).expect("run configs round-trip");
+        for (key, value) in changes {
+            let learner_key = key.strip_prefix("learner.");
+            match learner_key {
+                None if RUN_KEYS.contains(&key.as_str()) && key != "learner" => {
+                    table.insert(key.clone(), value.clone());
+                }
+                _ => {
+                    if let Some(toml::Value::Table(learner)) = table.get_mut("learner") {
+                        learner.insert(learner_key.unwrap_or(key).to_string(), value.clone());
+                    }
+                }
+            }
+        }
+        Self::parse(&table.to_string(), origin)
+    }
+
     /// Reads a TOML or JSON file.
     pub fn load(path: &Path) -> Result<Self, ExperimentError> {
         let text = std::fs::read_to_string(path).map_err(|e| ExperimentError::Io {

@@ -6,6 +6,7 @@ pub mod config;
 pub mod presets;
 pub mod run;
 pub mod run_dir;
+pub mod sweep;
 pub mod task;
 
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ pub use compare::{CompareOptions, SummaryRow, compare};
 pub use config::{LearnerSpec, RunConfig, TaskConfig};
 pub use run::{EpochMetrics, RunSummary, TrainOptions, evaluate, train, train_or_reuse};
 pub use run_dir::{Checkpoint, RunDir};
+pub use sweep::{Engine, Setting, SweepOptions, SweepRow, sweep};
 
 fn diverged_at(step: Option<usize>, loss: Option<f64>) -> String {
     match (step, loss) {

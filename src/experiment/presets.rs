@@ -144,15 +144,12 @@ impl Comparison {
             config.task = task.clone();
         }
         if let Some(changes) = self.overrides.get(learner) {
-            let mut table: toml::Table =
-                toml::from_str(&config.to_toml()).expect("run configs round-trip");
-            if let Some(toml::Value::Table(learner_table)) = table.get_mut("learner") {
-                for (key, value) in changes {
-                    learner_table.insert(key.clone(), value.clone());
-                }
-            }
+            let changes: Vec<(String, toml::Value)> = changes
+                .iter()
+                .map(|(key, value)| (format!("learner.{key}"), value.clone()))
+                .collect();
             let origin = format!("comparison '{}', overrides of '{learner}'", self.name);
-            config = RunConfig::parse(&table.to_string(), &origin)?;
+            config = config.with_settings(&changes, &origin)?;
         }
         Ok(config)
     }

@@ -117,11 +117,72 @@ pub fn train_on(
         .clone()
         .with_seed(config.seed)
         .build(&config.name, options.device)?;
+    let mut summary = open_run(config, &dir, learner.as_mut(), options.resume)?;
+    let batches = data.train.len() / config.batch;
+    let (probe_input, probe_target) = probe_batch(data);
+    for epoch in summary.epochs.len() + 1..=config.epochs {
+        let bar = progress_bar(
+            options.progress,
+            batches as u64,
+            &config.name,
+            epoch,
+            config.epochs,
+        );
+        let rate = config.rate_factor(epoch);
+        let start = Instant::now();
+        let mut samples = 0usize;
+        let end = EpochEnd {
+            config,
+            dir: &dir,
+            data,
+            probe: (&probe_input, &probe_target),
+            progress: options.progress,
+        };
+        let loss = train_epoch(
+            learner.as_mut(),
+            &data.train.inputs,
+            &data.train.targets,
+            config.batch,
+            config.seed * 1_000 + epoch as u64,
+            rate,
+            |b, stats| {
+                samples += config.batch;
+                if !bar.is_hidden() && b % 200 == 0 {
+                    let rate = samples as f64 / start.elapsed().as_secs_f64();
+                    bar.set_message(format!(
+                        "loss {:.4}, {rate:.0} samples/s",
+                        stats.loss_value()
+                    ));
+                    bar.set_position(b as u64);
+                }
+            },
+        )
+        .map_err(|e| match e {
+            EpochError::Diverged { step, loss } => end.diverged(epoch, Some(step), Some(loss)),
+            EpochError::Learner(e) => e.into(),
+        })?;
+        let train_loss = loss.into_scalar::<f64>();
+        let epoch_seconds = start.elapsed().as_secs_f64();
+        bar.finish_and_clear();
+        end.record(learner.as_ref(), &mut summary, epoch, train_loss, epoch_seconds)?;
+    }
+    Ok(summary)
+}
+
+/// Opens the run of `config` in `dir` for `learner`: a new run saves its config (refused
+/// where a run already is); a resumed one must have the same configuration (but for its
+/// length), loads its last checkpoint into `learner` and returns the epochs it kept.
+pub(crate) fn open_run(
+    config: &RunConfig,
+    dir: &RunDir,
+    learner: &mut dyn baselines::Learner,
+    resume: bool,
+) -> Result<RunSummary, ExperimentError> {
     let mut summary = RunSummary {
         name: config.name.clone(),
         epochs: Vec::new(),
     };
-    if options.resume {
+    if resume {
         let saved = dir.load_config()?;
         let same_run = RunConfig {
             epochs: config.epochs,
@@ -134,7 +195,7 @@ pub fn train_on(
             });
         }
         summary = dir.summary()?;
-        let checkpoint = dir.restore(learner.as_mut(), summary.epochs.len())?;
+        let checkpoint = dir.restore(learner, summary.epochs.len())?;
         if checkpoint.epoch > config.epochs {
             // The weights of epoch `config.epochs` are gone: going on would label later
             // weights as earlier ones.
@@ -159,62 +220,60 @@ pub fn train_on(
         dir.save_config(config)?;
     }
 
-    let batches = data.train.len() / config.batch;
-    let (probe_input, probe_target) = probe_batch(data);
-    for epoch in summary.epochs.len() + 1..=config.epochs {
-        let bar = progress_bar(
-            options.progress,
-            batches as u64,
-            &config.name,
-            epoch,
-            config.epochs,
-        );
-        let rate = config.rate_factor(epoch);
-        let start = Instant::now();
-        let mut samples = 0usize;
-        let diverged = |step: Option<usize>, loss: Option<f64>| ExperimentError::Diverged {
-            run: config.name.clone(),
+    Ok(summary)
+}
+
+/// What every epoch of a run ends with, whichever engine trained it: the errors and the
+/// probe of the learner after the epoch, `metrics.{csv,json}` and `curves.png`, and the
+/// checkpoint.
+pub(crate) struct EpochEnd<'a> {
+    pub config: &'a RunConfig,
+    pub dir: &'a RunDir,
+    pub data: &'a TaskData,
+    /// The fixed probe batch ([`probe_batch`]).
+    pub probe: (&'a Tensor<2>, &'a Tensor<2>),
+    pub progress: bool,
+}
+
+impl EpochEnd<'_> {
+    /// The run's error when epoch `epoch` diverged (at `step` with `loss` where known).
+    pub(crate) fn diverged(
+        &self,
+        epoch: usize,
+        step: Option<usize>,
+        loss: Option<f64>,
+    ) -> ExperimentError {
+        ExperimentError::Diverged {
+            run: self.config.name.clone(),
             epoch,
             step,
             loss,
             kept: (epoch > 1).then_some(epoch - 1),
-            dir: dir.root().to_path_buf(),
-        };
-        let loss = train_epoch(
-            learner.as_mut(),
-            &data.train.inputs,
-            &data.train.targets,
-            config.batch,
-            config.seed * 1_000 + epoch as u64,
-            rate,
-            |b, stats| {
-                samples += config.batch;
-                if !bar.is_hidden() && b % 200 == 0 {
-                    let rate = samples as f64 / start.elapsed().as_secs_f64();
-                    bar.set_message(format!(
-                        "loss {:.4}, {rate:.0} samples/s",
-                        stats.loss_value()
-                    ));
-                    bar.set_position(b as u64);
-                }
-            },
-        )
-        .map_err(|e| match e {
-            EpochError::Diverged { step, loss } => diverged(Some(step), Some(loss)),
-            EpochError::Learner(e) => e.into(),
-        })?;
-        let train_loss = loss.into_scalar::<f64>();
-        let epoch_seconds = start.elapsed().as_secs_f64();
-        bar.finish_and_clear();
+            dir: self.dir.root().to_path_buf(),
+        }
+    }
+
+    /// Evaluates `learner` after `epoch`, appends the epoch to `summary`, writes the metrics
+    /// and commits the checkpoint (non-finite weights: the previous checkpoint stays and
+    /// the epoch is dropped again).
+    pub(crate) fn record(
+        &self,
+        learner: &dyn baselines::Learner,
+        summary: &mut RunSummary,
+        epoch: usize,
+        train_loss: f64,
+        epoch_seconds: f64,
+    ) -> Result<(), ExperimentError> {
+        let (config, data) = (self.config, self.data);
         let metrics = EpochMetrics {
             epoch,
             train_loss,
             validation_error: data.validation.error(|x| learner.predict(x)),
             test_error: data.test.error(|x| learner.predict(x)),
             epoch_seconds,
-            probe: probe(learner.as_ref(), probe_input.clone(), probe_target.clone())?,
+            probe: probe(learner, self.probe.0.clone(), self.probe.1.clone())?,
         };
-        if options.progress {
+        if self.progress {
             eprintln!(
                 "{} epoch {epoch}/{}: loss {:.4}, validation {:.4}, test {:.4}, {:.1} s",
                 config.name,
@@ -226,25 +285,24 @@ pub fn train_on(
             );
         }
         summary.epochs.push(metrics);
-        write_metrics(&dir, &summary)?;
-        match dir.commit(learner.as_ref(), epoch) {
-            Ok(()) => {}
+        write_metrics(self.dir, summary)?;
+        match self.dir.commit(learner, epoch) {
+            Ok(()) => Ok(()),
             // The last step left non-finite weights: the previous checkpoint stays, and the
             // metrics go back to it.
             Err(ExperimentError::Learner(baselines::BaselineError::NonFinite { .. })) => {
                 summary.epochs.pop();
-                write_metrics(&dir, &summary)?;
-                return Err(diverged(None, None));
+                write_metrics(self.dir, summary)?;
+                Err(self.diverged(epoch, None, None))
             }
-            Err(e) => return Err(e),
+            Err(e) => Err(e),
         }
     }
-    Ok(summary)
 }
 
 /// Refuses data on which a run could not train or report: no full batch per epoch, or an
 /// empty test split.
-fn check_data(config: &RunConfig, data: &TaskData) -> Result<(), ExperimentError> {
+pub(crate) fn check_data(config: &RunConfig, data: &TaskData) -> Result<(), ExperimentError> {
     let bad = |message: String| ExperimentError::Config {
         origin: config.name.clone(),
         message,
@@ -275,7 +333,7 @@ const PROBE_BATCH: usize = 100;
 
 /// The fixed probe batch: the first examples of the validation split (of the test split when
 /// there is no validation split).
-fn probe_batch(data: &TaskData) -> (Tensor<2>, Tensor<2>) {
+pub(crate) fn probe_batch(data: &TaskData) -> (Tensor<2>, Tensor<2>) {
     let split = if data.validation.is_empty() {
         &data.test
     } else {
@@ -441,7 +499,7 @@ pub(crate) fn probe_charts(runs: &[&RunSummary]) -> Vec<LineChart> {
     charts
 }
 
-fn progress_bar(enabled: bool, len: u64, name: &str, epoch: usize, epochs: usize) -> ProgressBar {
+pub(crate) fn progress_bar(enabled: bool, len: u64, name: &str, epoch: usize, epochs: usize) -> ProgressBar {
     if !enabled || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

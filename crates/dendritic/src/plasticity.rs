@@ -252,6 +252,22 @@ pub(crate) fn plasticity<const D: usize>(
     Updates { hidden, output }
 }
 
+impl MicrocircuitConfig {
+    /// Whether [`Microcircuit::learn`] trains networks of this config on `device` with the
+    /// fused CPU step ([`crate::cpu`]: f32, logistic, flex) rather than the tensor code.
+    pub fn fused_step_on(&self, device: &burn::tensor::Device) -> bool {
+        #[cfg(feature = "flex")]
+        {
+            crate::cpu::fused_for(self, device)
+        }
+        #[cfg(not(feature = "flex"))]
+        {
+            let _ = device;
+            false
+        }
+    }
+}
+
 impl Microcircuit {
     /// Eqs. 7-10 for a settled batch, averaged over the batch and multiplied by the
     /// [effective rates](MicrocircuitConfig::effective_rates):

@@ -37,12 +37,14 @@ use step::{Coefficients, HiddenWeights, LayerWeights, Weights};
 
 /// Whether the fast path can run this network on this input.
 pub(crate) fn applies(net: &Microcircuit, input: &Tensor<2>) -> bool {
-    let config = net.config();
-    config.precision == Precision::F32
-        && config.transfer == Transfer::Logistic
+    net.config().fused_step_on(&input.device())
         && input.dtype() == DType::F32
-        && is_flex(&input.device())
         && net.output.w_up.val().device() == input.device()
+}
+
+/// Whether networks of `config` on `device` train on the fused step: f32, logistic, flex.
+pub(crate) fn fused_for(config: &crate::MicrocircuitConfig, device: &Device) -> bool {
+    config.precision == Precision::F32 && config.transfer == Transfer::Logistic && is_flex(device)
 }
 
 fn is_flex(device: &Device) -> bool {
