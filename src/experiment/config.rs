@@ -397,13 +397,15 @@ impl RunConfig {
     /// The same run with some settings changed, checked as a parsed file is (`origin` names
     /// the changes in errors). A key of the run's top level (`epochs`, `lr_decay`, ...)
     /// changes the run, any other key (or `learner.<key>`) its `[learner]` table; a key the
-    /// learner does not know is refused with the nearest valid one.
+    /// learner does not know is refused with the nearest valid one. A single number for a
+    /// list setting (`eta_up = 24`) is the one-entry list (`[24]`: one for all layers).
     pub fn with_settings(
         &self,
         changes: &[(String, toml::Value)],
         origin: &str,
     ) -> Result<Self, ExperimentError> {
-        let mut table: toml::Table = toml::from_str(&self.to_toml()).expect("run configs round-trip");
+        let mut table: toml::Table =
+            toml::from_str(&self.to_toml()).expect("run configs round-trip");
         for (key, value) in changes {
             let learner_key = key.strip_prefix("learner.");
             match learner_key {
@@ -412,7 +414,16 @@ impl RunConfig {
                 }
                 _ => {
                     if let Some(toml::Value::Table(learner)) = table.get_mut("learner") {
-                        learner.insert(learner_key.unwrap_or(key).to_string(), value.clone());
+                        let key = learner_key.unwrap_or(key);
+                        // A single value for a list setting (a rate per layer) is the list of
+                        // that one value: one for all.
+                        let value = match (learner.get(key), value) {
+                            (Some(toml::Value::Array(_)), v) if !v.is_array() => {
+                                toml::Value::Array(vec![v.clone()])
+                            }
+                            (_, v) => v.clone(),
+                        };
+                        learner.insert(key.to_string(), value);
                     }
                 }
             }

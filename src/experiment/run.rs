@@ -164,7 +164,13 @@ pub fn train_on(
         let train_loss = loss.into_scalar::<f64>();
         let epoch_seconds = start.elapsed().as_secs_f64();
         bar.finish_and_clear();
-        end.record(learner.as_ref(), &mut summary, epoch, train_loss, epoch_seconds)?;
+        end.record(
+            learner.as_ref(),
+            &mut summary,
+            epoch,
+            train_loss,
+            epoch_seconds,
+        )?;
     }
     Ok(summary)
 }
@@ -214,7 +220,7 @@ pub(crate) fn open_run(
             dir.save_config(config)?;
         }
     } else {
-        if dir.holds_run() {
+        if dir.holds_run() && !dir.never_trained(config) {
             return Err(ExperimentError::Exists(dir.root().to_path_buf()));
         }
         dir.save_config(config)?;
@@ -499,7 +505,13 @@ pub(crate) fn probe_charts(runs: &[&RunSummary]) -> Vec<LineChart> {
     charts
 }
 
-pub(crate) fn progress_bar(enabled: bool, len: u64, name: &str, epoch: usize, epochs: usize) -> ProgressBar {
+pub(crate) fn progress_bar(
+    enabled: bool,
+    len: u64,
+    name: &str,
+    epoch: usize,
+    epochs: usize,
+) -> ProgressBar {
     if !enabled || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

@@ -104,6 +104,17 @@ impl RunDir {
         self.config().exists() || self.csv().exists() || self.record().exists()
     }
 
+    /// Whether the run here was started with `config` and never finished an epoch (only its
+    /// configuration was written: killed during its first epoch, or a sweep's stack that
+    /// had not begun), so that starting it afresh loses nothing.
+    pub fn never_trained(&self, config: &RunConfig) -> bool {
+        !self.csv().exists()
+            && !self.record().exists()
+            && self
+                .load_config()
+                .is_ok_and(|saved| saved.to_toml() == config.to_toml())
+    }
+
     /// Creates the directory and takes its lock, or fails at once when another process holds
     /// it (two runs started into the same `--out`).
     pub fn lock(&self) -> Result<RunLock, ExperimentError> {

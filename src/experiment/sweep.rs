@@ -55,7 +55,12 @@ impl Setting {
             return Err(bad("the key is empty".into()));
         }
         let value: toml::Value = toml::from_str::<toml::Table>(&format!("v = {values}"))
-            .map_err(|e| bad(format!("'{values}' is not a TOML value ({})", first_line(&e))))?
+            .map_err(|e| {
+                bad(format!(
+                    "'{values}' is not a TOML value ({})",
+                    first_line(&e)
+                ))
+            })?
             .remove("v")
             .expect("parsed the key v");
         let values = match value {
@@ -239,6 +244,12 @@ pub struct SweepRow {
     pub status: String,
 }
 
+/// How a run of the sweep ended: its metrics, or why it stopped.
+type Outcome = Result<RunSummary, String>;
+
+/// A run being trained in a stack: its index among the jobs, its learner, its metrics so far.
+type Open = (usize, DendriticLearner, RunSummary);
+
 /// A run of the sweep: its config and directory.
 struct Job {
     point: String,
@@ -280,7 +291,7 @@ pub fn sweep(options: &SweepOptions) -> Result<Vec<SweepRow>, ExperimentError> {
         Ok(Rc::clone(&data_cache.as_ref().expect("loaded").1))
     };
 
-    let mut results: Vec<Option<Result<RunSummary, String>>> = vec![None; jobs.len()];
+    let mut results: Vec<Option<Outcome>> = vec![None; jobs.len()];
     let stack: Vec<usize> = (0..jobs.len())
         .filter(|&i| stacks(options.engine, &jobs[i].config, options.device))
         .collect();
@@ -321,7 +332,9 @@ pub fn sweep(options: &SweepOptions) -> Result<Vec<SweepRow>, ExperimentError> {
                 best_epoch: best.as_ref().map_or(0, |b| b.epoch),
                 validation_error: best.as_ref().map_or(f64::NAN, |b| b.validation_error),
                 test_error: best.as_ref().map_or(f64::NAN, |b| b.test_error),
-                epoch_seconds: summary.as_ref().map_or(f64::NAN, |s| s.mean_epoch_seconds()),
+                epoch_seconds: summary
+                    .as_ref()
+                    .map_or(f64::NAN, |s| s.mean_epoch_seconds()),
                 status,
             }
         })
@@ -349,7 +362,7 @@ fn train_stacked(
     jobs: &[&Job],
     data: &TaskData,
     options: &SweepOptions,
-) -> Result<Vec<Result<RunSummary, String>>, ExperimentError> {
+) -> Result<Vec<Outcome>, ExperimentError> {
     let first = &jobs[0].config;
     for job in jobs {
         let c = &job.config;
@@ -370,8 +383,8 @@ fn train_stacked(
         check_data(c, data)?;
     }
     // Open every run: finished ones are reused, the rest grouped by the epochs they have.
-    let mut outcomes: Vec<Option<Result<RunSummary, String>>> = vec![None; jobs.len()];
-    let mut pending: Vec<(usize, DendriticLearner, RunSummary)> = Vec::new();
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; jobs.len()];
+    let mut pending: Vec<Open> = Vec::new();
     let mut locks = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
         job.dir.extend(&job.config)?;
@@ -383,14 +396,16 @@ fn train_stacked(
         let LearnerSpec::Dendritic(net) = &job.config.learner else {
             unreachable!("only microcircuits are stacked")
         };
-        let net = net.init(options.device).map_err(baselines::BaselineError::from)?;
+        let net = net
+            .init(options.device)
+            .map_err(baselines::BaselineError::from)?;
         let mut learner = DendriticLearner::new(net, &job.config.name);
         let resume = job.dir.checkpoint()?.is_some();
         let summary = open_run(&job.config, &job.dir, &mut learner, resume)?;
         pending.push((i, learner, summary));
     }
     pending.sort_by_key(|(_, _, s)| s.epochs.len());
-    let mut groups: Vec<Vec<(usize, DendriticLearner, RunSummary)>> = Vec::new();
+    let mut groups: Vec<Vec<Open>> = Vec::new();
     for run in pending {
         match groups.last_mut() {
             Some(g)
@@ -416,10 +431,10 @@ fn train_stacked(
 /// Trains one stack of runs (all at the same epoch) to the end.
 fn train_stack(
     jobs: &[&Job],
-    mut group: Vec<(usize, DendriticLearner, RunSummary)>,
+    mut group: Vec<Open>,
     data: &TaskData,
     options: &SweepOptions,
-) -> Result<Vec<(usize, Result<RunSummary, String>)>, ExperimentError> {
+) -> Result<Vec<(usize, Outcome)>, ExperimentError> {
     let configs: Vec<&RunConfig> = group.iter().map(|(i, _, _)| &jobs[*i].config).collect();
     let config = |j: usize| configs[j];
     let (batch, epochs) = (config(0).batch, config(0).epochs);
