@@ -13,6 +13,10 @@
 //! The table gives seconds for the whole set and each engine's throughput against
 //! `sequential`.
 //!
+//! On a remote device (`--device remote:ws://HOST:PORT`, token in
+//! `MICROCIRCUITS_REMOTE_TOKEN`) every engine runs the tensor code in the server;
+//! `scripts/remote-bench.sh` compares that with local flex.
+//!
 //! ```text
 //! cargo run --release --example replica_bench -- --replicas 8
 //! cargo run --release --example replica_bench -- --replicas 8 --images 11000   # quicker
@@ -127,6 +131,8 @@ fn main() -> anyhow::Result<()> {
                 for (config, idx) in configs.iter().zip(&orders) {
                     let mut net = config.init(&device)?;
                     epoch(&mut net, &inputs, &targets, idx, batch);
+                    // Wait for the device (a no-op on local CPU backends).
+                    let _ = net.output.w_up.val().sum().into_scalar::<f64>();
                 }
             }
             "threads" => {

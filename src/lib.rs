@@ -7,6 +7,8 @@ pub mod backend;
 pub mod data;
 pub mod experiment;
 pub mod plot;
+#[cfg(feature = "remote")]
+pub mod remote;
 pub mod training;
 
 pub use baselines;

@@ -32,11 +32,16 @@ pub struct CompareArgs {
     /// Results directory [default: results/<preset>].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Several devices (comma-separated, e.g. remote:ws://a:3000,remote:ws://b:3000): one
+    /// run at a time on each until the table is done; a run whose device fails resumes on
+    /// another from its last checkpoint.
+    #[arg(long, value_delimiter = ',')]
+    devices: Option<Vec<String>>,
 }
 
 /// Runs what is missing of the comparison and prints its table.
 pub fn run(args: CompareArgs, global: &Global) -> anyhow::Result<()> {
-    let device = global.device()?;
+    let devices = global.devices(args.devices.as_deref())?;
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from("results").join(&args.preset));
@@ -48,7 +53,7 @@ pub fn run(args: CompareArgs, global: &Global) -> anyhow::Result<()> {
         limit: args.limit,
         data_dir: args.data_dir.as_deref(),
         out: out.clone(),
-        device: &device,
+        devices: &devices,
         progress: global.progress,
     })?;
     println!("| learner | test error (%) | seeds | epochs | epoch time (s) |");

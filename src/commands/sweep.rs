@@ -47,11 +47,16 @@ pub struct SweepArgs {
     /// Results directory [default: results/sweeps/<preset>].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Several devices (comma-separated, e.g. remote:ws://a:3000,remote:ws://b:3000): one
+    /// run or stack at a time on each until the grid is done; work whose device fails
+    /// resumes on another from its last checkpoint.
+    #[arg(long, value_delimiter = ',')]
+    devices: Option<Vec<String>>,
 }
 
 /// Runs what is missing of the sweep and prints its table.
 pub fn run(args: SweepArgs, global: &Global) -> anyhow::Result<()> {
-    let device = global.device()?;
+    let devices = global.devices(args.devices.as_deref())?;
     let mut base = base_run(&args.preset)?;
     if let Some(e) = args.epochs {
         base.epochs = e;
@@ -84,7 +89,7 @@ pub fn run(args: SweepArgs, global: &Global) -> anyhow::Result<()> {
         replicas: args.replicas,
         engine: args.engine,
         out: out.clone(),
-        device: &device,
+        devices: &devices,
         progress: global.progress,
     })?;
     println!("| point | seed | best epoch | test error (%) | status |");

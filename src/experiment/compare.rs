@@ -1,11 +1,10 @@
 //! Several learners on one task: runs each (learner, seed) pair that is not done yet, then
 //! writes one summary table (CSV and Markdown) and one plot of the error curves.
 
-use std::path::{Path, PathBuf};
-use std::rc::Rc;
-
 use burn::tensor::Device;
+use std::path::{Path, PathBuf};
 
+use super::pool::on_devices;
 use super::presets::{Comparison, comparison};
 use super::run::{RunSummary, train_or_reuse};
 use super::run_dir::{RunDir, write_atomic};
@@ -28,8 +27,8 @@ pub struct CompareOptions<'a> {
     pub data_dir: Option<&'a Path>,
     /// Results directory (`results/<preset>` by default).
     pub out: PathBuf,
-    /// The device.
-    pub device: &'a Device,
+    /// The devices: one job (learner, seed) runs on each at a time.
+    pub devices: &'a [Device],
     /// Progress output.
     pub progress: bool,
 }
@@ -83,38 +82,39 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
     // One comparison at a time per results folder (each run also locks its own directory).
     let _lock = RunDir::new(&options.out).lock()?;
     let mut rows = read_summary(&options.out.join("summary.csv"))?;
-    let mut curves = Vec::new();
-    let mut data_cache: Option<(String, Rc<super::task::TaskData>)> = None;
-    for config in &configs {
-        let mut runs = Vec::new();
-        let seed_run = |seed: u64| {
-            let config = RunConfig {
-                seed,
-                ..config.clone()
-            };
-            let dir = RunDir::of_seed(&options.out, &config.name, seed);
-            (config, dir)
+    let seed_run = |config: &RunConfig, seed: u64| {
+        let config = RunConfig {
+            seed,
+            ..config.clone()
         };
-        for seed in 1..=options.seeds {
-            let (config, dir) = seed_run(seed);
-            let key = format!("{:?}/{:?}", config.task, config.limit);
-            let data = || {
-                if data_cache.as_ref().is_none_or(|(k, _)| *k != key) {
-                    data_cache = Some((key, Rc::new(config.load_data(options.device)?)));
-                }
-                Ok(Rc::clone(&data_cache.as_ref().expect("loaded").1))
-            };
-            runs.push(train_or_reuse(
-                &config,
-                &dir,
-                data,
-                options.device,
+        let dir = RunDir::of_seed(&options.out, &config.name, seed);
+        (config, dir)
+    };
+    let jobs: Vec<(RunConfig, RunDir)> = configs
+        .iter()
+        .flat_map(|config| (1..=options.seeds).map(|seed| seed_run(config, seed)))
+        .collect();
+    let mut done = on_devices(
+        options.devices,
+        &jobs,
+        |(config, _)| format!("{} seed {}", config.name, config.seed),
+        |(config, dir), device, data| {
+            train_or_reuse(
+                config,
+                dir,
+                || data.get(config, device),
+                device,
                 options.progress,
-            )?);
-        }
+            )
+        },
+    )?
+    .into_iter();
+    let mut curves = Vec::new();
+    for config in &configs {
+        let mut runs: Vec<RunSummary> = done.by_ref().take(options.seeds as usize).collect();
         // Seeds finished by an earlier `--seeds N` stay in the row: it never shrinks.
         for seed in options.seeds + 1.. {
-            let (config, dir) = seed_run(seed);
+            let (config, dir) = seed_run(config, seed);
             match dir.finished(&config) {
                 Some(done) => runs.push(done),
                 None => break,

@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod config;
+mod pool;
 pub mod presets;
 pub mod run;
 pub mod run_dir;
@@ -100,6 +101,12 @@ pub enum ExperimentError {
     /// A learner could not be built or stepped.
     #[error(transparent)]
     Learner(#[from] baselines::BaselineError),
+    /// Every device of `--devices` failed before the jobs were done.
+    #[error(
+        "every device failed before the jobs were done ({0}); the run directories keep their \
+         last checkpoints: run the command again to resume"
+    )]
+    DevicesLost(String),
     /// A plot could not be drawn.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),

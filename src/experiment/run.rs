@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use baselines::alignment::{Probe, probe};
 use burn::tensor::{Device, Tensor};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
 use super::run_dir::{RunDir, io, write_atomic};
@@ -280,7 +280,7 @@ impl EpochEnd<'_> {
             probe: probe(learner, self.probe.0.clone(), self.probe.1.clone())?,
         };
         if self.progress {
-            eprintln!(
+            progress_line(&format!(
                 "{} epoch {epoch}/{}: loss {:.4}, validation {:.4}, test {:.4}, {:.1} s",
                 config.name,
                 config.epochs,
@@ -288,7 +288,7 @@ impl EpochEnd<'_> {
                 metrics.validation_error,
                 metrics.test_error,
                 metrics.epoch_seconds
-            );
+            ));
         }
         summary.epochs.push(metrics);
         write_metrics(self.dir, summary)?;
@@ -505,6 +505,18 @@ pub(crate) fn probe_charts(runs: &[&RunSummary]) -> Vec<LineChart> {
     charts
 }
 
+/// Every progress bar of the process, so that runs on several devices (`--devices`) draw
+/// theirs one above the other.
+fn bars() -> &'static MultiProgress {
+    static BARS: std::sync::OnceLock<MultiProgress> = std::sync::OnceLock::new();
+    BARS.get_or_init(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
+}
+
+/// A line on stderr, above the progress bars.
+pub(crate) fn progress_line(line: &str) {
+    bars().suspend(|| eprintln!("{line}"));
+}
+
 pub(crate) fn progress_bar(
     enabled: bool,
     len: u64,
@@ -515,7 +527,7 @@ pub(crate) fn progress_bar(
     if !enabled || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    let bar = bars().add(ProgressBar::new(len));
     bar.set_style(
         ProgressStyle::with_template(&format!(
             "{name} epoch {epoch}/{epochs} {{bar:30}} {{pos}}/{{len}} batches {{msg}} ({{eta}})"

@@ -10,7 +10,6 @@
 //! one run after another ([`Engine::Each`]) and stacks everywhere else.
 
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::time::Instant;
 
 use baselines::DendriticLearner;
@@ -19,6 +18,7 @@ use dendritic::Replicas;
 
 use super::compare::mean_std;
 use super::config::LearnerSpec;
+use super::pool::on_devices;
 use super::presets::run_preset;
 use super::run::{
     EpochEnd, RunSummary, check_data, open_run, probe_batch, progress_bar, train_or_reuse,
@@ -144,8 +144,8 @@ pub struct SweepOptions<'a> {
     pub engine: Engine,
     /// Results folder: `runs/<point>/seed<k>`, `sweep.{csv,md,png}`.
     pub out: PathBuf,
-    /// The device.
-    pub device: &'a Device,
+    /// The devices: one run, or one stack of replicas, runs on each at a time.
+    pub devices: &'a [Device],
     /// Progress output.
     pub progress: bool,
 }
@@ -282,36 +282,47 @@ pub fn sweep(options: &SweepOptions) -> Result<Vec<SweepRow>, ExperimentError> {
         }
     }
     let _lock = RunDir::new(&options.out).lock()?;
-    let mut data_cache: Option<(String, Rc<TaskData>)> = None;
-    let mut data_for = |config: &RunConfig| -> Result<Rc<TaskData>, ExperimentError> {
-        let key = format!("{:?}/{:?}", config.task, config.limit);
-        if data_cache.as_ref().is_none_or(|(k, _)| *k != key) {
-            data_cache = Some((key, Rc::new(config.load_data(options.device)?)));
-        }
-        Ok(Rc::clone(&data_cache.as_ref().expect("loaded").1))
+    // Units of work for the devices: each run alone, and the stacked runs as one stack (one
+    // device: train_stacked groups them by epoch) or in chunks of `replicas` (several).
+    let first_device = &options.devices[0];
+    let (stacked, each): (Vec<usize>, Vec<usize>) =
+        (0..jobs.len()).partition(|&i| stacks(options.engine, &jobs[i].config, first_device));
+    let chunk = match options.devices.len() {
+        1 => stacked.len().max(1),
+        _ => options.replicas.max(1),
     };
-
-    let mut results: Vec<Option<Outcome>> = vec![None; jobs.len()];
-    let stack: Vec<usize> = (0..jobs.len())
-        .filter(|&i| stacks(options.engine, &jobs[i].config, options.device))
+    let units: Vec<Vec<usize>> = each
+        .iter()
+        .map(|&i| vec![i])
+        .chain(stacked.chunks(chunk).map(<[usize]>::to_vec))
         .collect();
-    for (i, job) in jobs.iter().enumerate() {
-        if !stack.contains(&i) {
-            let summary = train_or_reuse(
-                &job.config,
-                &job.dir,
-                || data_for(&job.config),
-                options.device,
-                options.progress,
-            )?;
-            results[i] = Some(Ok(summary));
-        }
-    }
-    if !stack.is_empty() {
-        let stacked: Vec<&Job> = stack.iter().map(|&i| &jobs[i]).collect();
-        let data = data_for(&stacked[0].config)?;
-        let outcomes = train_stacked(&stacked, &data, options)?;
-        for (&i, outcome) in stack.iter().zip(outcomes) {
+    let outcomes = on_devices(
+        options.devices,
+        &units,
+        |unit| match unit.as_slice() {
+            [i] => format!("{} seed {}", jobs[*i].point, jobs[*i].config.seed),
+            many => format!("a stack of {} runs", many.len()),
+        },
+        |unit, device, data| {
+            let config = &jobs[unit[0]].config;
+            if !stacked.contains(&unit[0]) {
+                let summary = train_or_reuse(
+                    config,
+                    &jobs[unit[0]].dir,
+                    || data.get(config, device),
+                    device,
+                    options.progress,
+                )?;
+                return Ok(vec![Ok(summary)]);
+            }
+            let stack: Vec<&Job> = unit.iter().map(|&i| &jobs[i]).collect();
+            let data = data.get(config, device)?;
+            train_stacked(&stack, &data, device, options)
+        },
+    )?;
+    let mut results: Vec<Option<Outcome>> = vec![None; jobs.len()];
+    for (unit, outcome) in units.iter().zip(outcomes) {
+        for (&i, outcome) in unit.iter().zip(outcome) {
             results[i] = Some(outcome);
         }
     }
@@ -361,6 +372,7 @@ fn stacks(engine: Engine, config: &RunConfig, device: &Device) -> bool {
 fn train_stacked(
     jobs: &[&Job],
     data: &TaskData,
+    device: &Device,
     options: &SweepOptions,
 ) -> Result<Vec<Outcome>, ExperimentError> {
     let first = &jobs[0].config;
@@ -396,9 +408,7 @@ fn train_stacked(
         let LearnerSpec::Dendritic(net) = &job.config.learner else {
             unreachable!("only microcircuits are stacked")
         };
-        let net = net
-            .init(options.device)
-            .map_err(baselines::BaselineError::from)?;
+        let net = net.init(device).map_err(baselines::BaselineError::from)?;
         let mut learner = DendriticLearner::new(net, &job.config.name);
         let resume = job.dir.checkpoint()?.is_some();
         let summary = open_run(&job.config, &job.dir, &mut learner, resume)?;
@@ -418,7 +428,7 @@ fn train_stacked(
         }
     }
     for group in groups {
-        for (i, outcome) in train_stack(jobs, group, data, options)? {
+        for (i, outcome) in train_stack(jobs, group, data, device, options)? {
             outcomes[i] = Some(outcome);
         }
     }
@@ -433,6 +443,7 @@ fn train_stack(
     jobs: &[&Job],
     mut group: Vec<Open>,
     data: &TaskData,
+    device: &Device,
     options: &SweepOptions,
 ) -> Result<Vec<(usize, Outcome)>, ExperimentError> {
     let configs: Vec<&RunConfig> = group.iter().map(|(i, _, _)| &jobs[*i].config).collect();
@@ -444,7 +455,6 @@ fn train_stack(
     let (probe_input, probe_target) = probe_batch(data);
     let n = data.train.len();
     let batches = n / batch;
-    let device = options.device;
     let mut stopped: Vec<Option<String>> = vec![None; r_count];
     for epoch in group[0].2.epochs.len() + 1..=epochs {
         let scales: Vec<f64> = (0..r_count).map(|j| config(j).rate_factor(epoch)).collect();
