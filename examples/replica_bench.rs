@@ -29,7 +29,7 @@ use burn::tensor::{Device, Int, Tensor};
 use clap::Parser;
 use dendritic::{Microcircuit, MicrocircuitConfig, Replicas};
 use microcircuits::backend::device_by_name;
-use microcircuits::data::mnist::permutation;
+use microcircuits::data::mnist::{permutation, replica_batch, stack_orders};
 use microcircuits::experiment::LearnerSpec;
 use microcircuits::experiment::presets::run_preset;
 use rayon::prelude::*;
@@ -146,19 +146,11 @@ fn main() -> anyhow::Result<()> {
             }
             "stacked" => {
                 let mut replicas = Replicas::new(configs.clone(), &device)?;
+                let stacked = stack_orders(orders.clone());
                 for b in 0..steps {
-                    let (xs, ts): (Vec<_>, Vec<_>) = orders
-                        .iter()
-                        .map(|idx| {
-                            let i = idx.clone().slice(b * batch..(b + 1) * batch);
-                            (
-                                inputs.clone().select(0, i.clone()),
-                                targets.clone().select(0, i),
-                            )
-                        })
-                        .unzip();
-                    let u = replicas.target_potential(Tensor::stack(ts, 0));
-                    replicas.learn(Tensor::stack(xs, 0), u)?;
+                    let x = replica_batch(&inputs, &stacked, b, batch);
+                    let u = replicas.target_potential(replica_batch(&targets, &stacked, b, batch));
+                    replicas.learn(x, u)?;
                 }
                 // Wait for the device (a no-op on CPU backends).
                 let _ = replicas

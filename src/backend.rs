@@ -102,7 +102,7 @@ pub fn device_by_name(name: Option<&str>) -> Result<Device, BackendError> {
     #[cfg(feature = "remote")]
     let token = crate::remote::read_token(None)?;
     #[cfg(not(feature = "remote"))]
-    let token = None;
+    let token: Option<String> = None;
     device_with_token(name, token.as_deref())
 }
 

@@ -11,6 +11,9 @@ pub struct Series {
     pub label: String,
     /// (x, y) points in drawing order.
     pub points: Vec<(f64, f64)>,
+    /// Drawn as dots, not a line, in the colour of the line series before it (e.g. every
+    /// seed around the mean over seeds).
+    pub markers: bool,
 }
 
 impl Series {
@@ -19,6 +22,15 @@ impl Series {
         Self {
             label: label.into(),
             points,
+            markers: false,
+        }
+    }
+
+    /// Dots at `points`, in the colour of the line series added before it.
+    pub fn markers(label: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Self {
+            markers: true,
+            ..Self::new(label, points)
         }
     }
 }
@@ -189,9 +201,23 @@ where
         .y_desc(&panel.y_label)
         .draw()
         .map_err(|e| s(&e))?;
-    for (i, series) in panel.series.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
+    let mut lines = 0usize;
+    for series in &panel.series {
+        if !series.markers {
+            lines += 1;
+        }
+        let color = PALETTE[lines.saturating_sub(1) % PALETTE.len()];
         let points = series.points.iter().copied().filter(|&(_, y)| keep(y));
+        if series.markers {
+            let dot = move |p: (f64, f64)| Circle::new(p, 3, color.mix(0.6).filled());
+            let drawn = chart.draw_series(points.map(dot)).map_err(|e| s(&e))?;
+            if !series.label.is_empty() {
+                drawn
+                    .label(&series.label)
+                    .legend(move |(x, y)| Circle::new((x + 10, y), 3, color.mix(0.6).filled()));
+            }
+            continue;
+        }
         chart
             .draw_series(LineSeries::new(points, color.stroke_width(2)))
             .map_err(|e| s(&e))?

@@ -2,6 +2,8 @@
 //! servers gives the table a local run gives, a client with a wrong token is refused (and the
 //! server says so), and a server killed mid-run leaves a checkpoint that a rerun completes.
 
+#![cfg(feature = "remote")]
+
 mod common;
 
 use std::io::{BufRead, BufReader, Read};

@@ -61,6 +61,7 @@ impl Global {
         }
         #[cfg(not(feature = "remote"))]
         {
+            let _ = &self.token_file;
             Ok(None)
         }
     }

@@ -149,6 +149,31 @@ pub fn permutation(n: usize, seed: u64, device: &Device) -> Tensor<1, Int> {
     Tensor::from_data(TensorData::new(order, [n]), device)
 }
 
+/// The data orders of R replicas, one per row (`[R, n]`), for [`replica_batch`].
+pub fn stack_orders(orders: Vec<Tensor<1, Int>>) -> Tensor<2, Int> {
+    Tensor::stack(orders, 0)
+}
+
+/// Batch `b` (of size `batch`) of every replica, `[R, batch, n_features]`, from the rows of
+/// `data` (`[n, n_features]`) in the orders `orders` (`[R, n]`): one gather for all replicas,
+/// so a stacked step issues a fixed number of operations whatever R.
+pub fn replica_batch(
+    data: &Tensor<2>,
+    orders: &Tensor<2, Int>,
+    b: usize,
+    batch: usize,
+) -> Tensor<3> {
+    let [r_count, _] = orders.dims();
+    let features = data.dims()[1];
+    let idx = orders
+        .clone()
+        .slice([0..r_count, b * batch..(b + 1) * batch])
+        .reshape([r_count * batch]);
+    data.clone()
+        .select(0, idx)
+        .reshape([r_count, batch, features])
+}
+
 /// Train / validation / test splits of an MNIST-style data set.
 #[derive(Debug, Clone)]
 pub struct Dataset {

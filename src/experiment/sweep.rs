@@ -26,7 +26,7 @@ use super::run::{
 use super::run_dir::{RunDir, write_atomic};
 use super::task::TaskData;
 use super::{ExperimentError, RunConfig};
-use crate::data::mnist::permutation;
+use crate::data::mnist::{permutation, replica_batch, stack_orders};
 use crate::plot::{LineChart, Series, write_png};
 
 /// One swept setting: a key of the run or of its `[learner]` table and its values.
@@ -461,27 +461,21 @@ fn train_stack(
         replicas
             .set_rate_scales(&scales)
             .map_err(baselines::BaselineError::from)?;
-        let orders: Vec<_> = (0..r_count)
-            .map(|j| permutation(n, config(j).seed * 1_000 + epoch as u64, device))
-            .collect();
+        let orders = stack_orders(
+            (0..r_count)
+                .map(|j| permutation(n, config(j).seed * 1_000 + epoch as u64, device))
+                .collect(),
+        );
         let label = format!("{r_count} replicas");
         let bar = progress_bar(options.progress, batches as u64, &label, epoch, epochs);
         let start = Instant::now();
         let mut total: Option<Tensor<3>> = None;
         for b in 0..batches {
-            let (xs, ts): (Vec<_>, Vec<_>) = orders
-                .iter()
-                .map(|order| {
-                    let idx = order.clone().slice(b * batch..(b + 1) * batch);
-                    (
-                        data.train.inputs.clone().select(0, idx.clone()),
-                        data.train.targets.clone().select(0, idx),
-                    )
-                })
-                .unzip();
-            let u_target = replicas.target_potential(Tensor::stack(ts, 0));
+            let x = replica_batch(&data.train.inputs, &orders, b, batch);
+            let t = replica_batch(&data.train.targets, &orders, b, batch);
+            let u_target = replicas.target_potential(t);
             let basal = replicas
-                .learn(Tensor::stack(xs, 0), u_target.clone())
+                .learn(x, u_target.clone())
                 .map_err(baselines::BaselineError::from)?;
             // Each replica's ½ ‖u_trgt - u_N⁻‖² per sample, as the single learner's loss.
             let loss = (u_target - basal)
@@ -678,7 +672,9 @@ fn charts(keys: &[&str], rows: &[SweepRow]) -> Vec<LineChart> {
                 .collect();
             format!("{key} ({})", listed.join("; "))
         };
-        let mut lines: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+        // Per line: its label, the means over seeds and every seed's own result.
+        type Points = Vec<(f64, f64)>;
+        let mut lines: Vec<(String, Points, Points)> = Vec::new();
         for (values, runs) in &points {
             let tests: Vec<f64> = runs
                 .iter()
@@ -696,20 +692,28 @@ fn charts(keys: &[&str], rows: &[SweepRow]) -> Vec<LineChart> {
                 .map(|(_, (key, v))| format!("{key}={v}"))
                 .collect();
             let label = if others.is_empty() {
-                "test error".to_string()
+                "mean over seeds".to_string()
             } else {
                 others.join(" ")
             };
-            let point = (x(&values[k]), mean_std(&tests).0);
-            match lines.iter_mut().find(|(l, _)| *l == label) {
-                Some((_, pts)) => pts.push(point),
-                None => lines.push((label, vec![point])),
+            let at = x(&values[k]);
+            let point = (at, mean_std(&tests).0);
+            let seeds = tests.iter().map(|&t| (at, t));
+            match lines.iter_mut().find(|(l, _, _)| *l == label) {
+                Some((_, pts, dots)) => {
+                    pts.push(point);
+                    dots.extend(seeds);
+                }
+                None => lines.push((label, vec![point], seeds.collect())),
             }
         }
         let mut chart = LineChart::new(format!("test error against {key}"), axis, "test error (%)");
-        for (label, mut pts) in lines {
+        let single = lines.len() == 1;
+        for (label, mut pts, dots) in lines {
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
             chart = chart.with_series(Series::new(label, pts));
+            let dots_label = if single { "each seed" } else { "" };
+            chart = chart.with_series(Series::markers(dots_label, dots));
         }
         if !chart.series.is_empty() {
             panels.push(chart);
