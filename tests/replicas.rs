@@ -52,8 +52,7 @@ fn configs() -> Vec<MicrocircuitConfig> {
     ]
 }
 
-fn replica_r_matches_a_single_network(device: &Device) {
-    let configs = configs();
+fn replica_r_matches_a_single_network(configs: Vec<MicrocircuitConfig>, device: &Device) {
     let r_count = configs.len();
     let mut replicas = Replicas::new(configs.clone(), device).unwrap();
     let mut singles: Vec<Microcircuit> = configs.iter().map(|c| c.init(device).unwrap()).collect();
@@ -102,13 +101,31 @@ fn replica_r_matches_a_single_network(device: &Device) {
 
 #[test]
 fn replica_r_after_20_steps_equals_the_single_network_with_its_config_on_flex() {
-    replica_r_matches_a_single_network(&Device::flex());
+    replica_r_matches_a_single_network(configs(), &Device::flex());
+}
+
+#[test]
+fn replicas_whose_eq_9_learns_with_the_target_off_equal_single_networks_doing_so() {
+    let free: Vec<_> = configs()
+        .into_iter()
+        .map(|c| c.with_w_pi_free_phase(true))
+        .collect();
+    replica_r_matches_a_single_network(free, &Device::flex());
+}
+
+#[test]
+fn replicas_that_differ_in_the_free_phase_are_refused() {
+    let device = Device::flex();
+    let a = MicrocircuitConfig::new(vec![6, 5, 3]);
+    let b = a.clone().with_w_pi_free_phase(true);
+    let err = Replicas::new(vec![a, b], &device).unwrap_err();
+    assert!(err.to_string().contains("w_pi_free_phase"), "{err}");
 }
 
 #[test]
 #[allow(deprecated)]
 fn replica_r_after_20_steps_equals_the_single_network_with_its_config_on_ndarray() {
-    replica_r_matches_a_single_network(&Device::ndarray());
+    replica_r_matches_a_single_network(configs(), &Device::ndarray());
 }
 
 #[test]

@@ -58,3 +58,32 @@ fn no_target_means_no_update() {
         assert!(max < 1e-12, "layer {}: |ΔW_up| = {max}", k + 1);
     }
 }
+
+#[test]
+fn a_target_teaches_w_pi_to_cancel_the_error_unless_eq_9_learns_with_the_target_off() {
+    let device = Device::default();
+    // One hidden layer: the free-phase cancellation is exact.
+    let config = MicrocircuitConfig::new(vec![12, 9, 5])
+        .with_eta_up(vec![1.0])
+        .with_eta_pi(vec![0.5]);
+    let x = input_rates(10, 12, 2, &device, Precision::F32);
+    let t = common::target_rates(10, 5, 4, &device, Precision::F32);
+
+    // The paper's scheme: Eq. 9 reads the nudged apical potential, which holds the error.
+    let mut net = config.clone().init(&device).unwrap();
+    let w_pi = net.hidden[0].w_pi.val();
+    let u_target = net.target_potential(t.clone());
+    net.train_step(x.clone(), u_target.clone()).unwrap();
+    let nudged_change = common::max_abs_diff(net.hidden[0].w_pi.val(), w_pi);
+    assert!(nudged_change > 1e-4, "|ΔW_PI| = {nudged_change}");
+
+    // With the free phase the interneurons only learn to cancel the top-down input, which
+    // they already do: W_PI stays, while W_up still learns from the error.
+    let mut net = config.with_w_pi_free_phase(true).init(&device).unwrap();
+    let (w_pi, w_up) = (net.hidden[0].w_pi.val(), net.hidden[0].w_up.val());
+    net.learn(x, u_target).unwrap();
+    let free_change = common::max_abs_diff(net.hidden[0].w_pi.val(), w_pi);
+    assert!(free_change < 1e-6, "|ΔW_PI| = {free_change}");
+    let up_change = common::max_abs_diff(net.hidden[0].w_up.val(), w_up);
+    assert!(up_change > 1e-4, "|ΔW_up| = {up_change}");
+}

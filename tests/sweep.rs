@@ -119,6 +119,46 @@ fn stacked_replicas_write_the_runs_that_training_each_writes() {
 }
 
 #[test]
+fn a_stacked_sweep_over_what_cannot_share_a_stack_trains_it_in_separate_stacks() {
+    let root = scratch("sweep", "unstackable");
+    let config = config(&root);
+    let out = root.join("out");
+    let run = cli(&[
+        "--quiet",
+        "sweep",
+        "--preset",
+        config.to_str().unwrap(),
+        "--seeds",
+        "1..2",
+        "--set",
+        "sizes=[[30, 12, 10], [30, 8, 10]]",
+        "--set",
+        "w_pi_free_phase=[false, true]",
+        "--set",
+        "eta_pi=[0.05]",
+        "--engine",
+        "stacked",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 8, "{csv}");
+    // The free phase changed what W_PI learned, so the two points differ.
+    let point = |free: &str| {
+        let dir = out
+            .join("runs")
+            .join(format!("sizes-30-12-10_w_pi_free_phase-{free}_eta_pi-0.05"))
+            .join("seed1");
+        numbers(&metrics(&dir))
+    };
+    let (a, b) = (point("false"), point("true"));
+    assert_eq!(a.len(), 3);
+    assert_ne!(a, b);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
 fn a_killed_stacked_sweep_resumes_to_the_uninterrupted_result() {
     let root = scratch("sweep", "resume");
     let config = config(&root);

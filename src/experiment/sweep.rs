@@ -415,16 +415,22 @@ fn train_stacked(
         pending.push((i, learner, summary));
     }
     pending.sort_by_key(|(_, _, s)| s.epochs.len());
+    // A stack holds runs at the same epoch whose networks stack (same sizes, transfer, ...).
     let mut groups: Vec<Vec<Open>> = Vec::new();
     for run in pending {
-        match groups.last_mut() {
-            Some(g)
-                if g.len() < options.replicas.max(1)
-                    && g[0].2.epochs.len() == run.2.epochs.len() =>
-            {
-                g.push(run)
-            }
-            _ => groups.push(vec![run]),
+        let fits = |g: &Vec<Open>| {
+            g.len() < options.replicas.max(1)
+                && g[0].2.epochs.len() == run.2.epochs.len()
+                && g[0]
+                    .1
+                    .net
+                    .config()
+                    .stack_conflict(run.1.net.config())
+                    .is_none()
+        };
+        match groups.iter().position(fits) {
+            Some(g) => groups[g].push(run),
+            None => groups.push(vec![run]),
         }
     }
     for group in groups {

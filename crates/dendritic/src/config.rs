@@ -116,6 +116,12 @@ pub struct MicrocircuitConfig {
     /// fixed top-down weights).
     #[config(default = "vec![0.0]")]
     pub eta_down: Vec<f64>,
+    /// Eq. 9 (`W_PI`) learns from the state settled with the target off instead of the
+    /// nudged one, so the interneurons learn to cancel the top-down input and not the error
+    /// it carries (default false, as the paper's scheme). Costs one more settle per step and
+    /// runs the tensor code, not the fused CPU step.
+    #[config(default = false)]
+    pub w_pi_free_phase: bool,
     /// How rates are rescaled by the inverse mixing factors (default: used as given, as in
     /// every shipped preset).
     #[config(default = "RateScaling::None")]
@@ -180,6 +186,30 @@ impl MicrocircuitConfig {
         self.with_lambda_hidden(Some(lambda))
             .with_lambda_output(Some(lambda))
             .with_lambda_interneuron(Some(lambda))
+    }
+
+    /// Whether a learning step also settles its batch with the target off: Eq. 9 reads that
+    /// state ([`w_pi_free_phase`](Self::w_pi_free_phase)) and some `W_PI` learns.
+    pub fn needs_free_phase(&self) -> bool {
+        self.w_pi_free_phase && self.eta_pi.iter().any(|&r| r > 0.0)
+    }
+
+    /// The first field that keeps networks of `self` and `other` out of one
+    /// [`Replicas`](crate::Replicas) stack (sizes, transfer, bias, precision or
+    /// `w_pi_free_phase`), or `None` when they stack.
+    pub fn stack_conflict(&self, other: &Self) -> Option<&'static str> {
+        [
+            ("sizes", self.sizes != other.sizes),
+            ("transfer", self.transfer != other.transfer),
+            ("bias", self.bias != other.bias),
+            ("precision", self.precision != other.precision),
+            (
+                "w_pi_free_phase",
+                self.w_pi_free_phase != other.w_pi_free_phase,
+            ),
+        ]
+        .into_iter()
+        .find_map(|(field, differs)| differs.then_some(field))
     }
 
     /// The rate of `group` at `layer` (0-based), broadcasting a one-element list.

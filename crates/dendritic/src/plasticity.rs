@@ -172,9 +172,11 @@ fn outer<const D: usize>(
 }
 
 /// Eqs. 7-10 for a settled batch of any rank (see [`Microcircuit::plasticity`]): one network
-/// (`D = 2`) or `R` stacked replicas (`D = 3`, [`Replicas`](crate::Replicas)).
+/// (`D = 2`) or `R` stacked replicas (`D = 3`, [`Replicas`](crate::Replicas)). Eq. 9 reads
+/// `free` (the same batch settled with the target off) where it is given, `state` otherwise.
 pub(crate) fn plasticity<const D: usize>(
     state: &State<D>,
+    free: Option<&State<D>>,
     rates: &StepRates<D>,
     lambda_hidden: &Coefficient<D>,
     phi: Transfer,
@@ -216,10 +218,11 @@ pub(crate) fn plasticity<const D: usize>(
             || h.interneuron_rate.clone() - phi.rate(h.interneuron_dendrite.clone()),
             bias,
         );
+        let lateral = free.map_or(h, |f| &f.hidden[i]);
         let (w_pi, _) = outer(
             &rates.pi[i],
-            &h.interneuron_rate,
-            || h.apical.clone().neg(),
+            &lateral.interneuron_rate,
+            || lateral.apical.clone().neg(),
             false,
         );
         let r_above = match state.hidden.get(k) {
@@ -286,10 +289,18 @@ impl Microcircuit {
     /// ([`Transfer::rate_difference`](crate::Transfer::rate_difference)), so it keeps its
     /// precision at weak nudging. Bias changes are rows `[1, n]`.
     pub fn plasticity(&self, state: &State) -> Updates {
+        self.plasticity_with_free(state, None)
+    }
+
+    /// [`plasticity`](Self::plasticity) with Eq. 9 computed from `free`, the same batch settled
+    /// with the target off, where it is given (see
+    /// [`w_pi_free_phase`](MicrocircuitConfig::w_pi_free_phase)).
+    pub fn plasticity_with_free(&self, state: &State, free: Option<&State>) -> Updates {
         let config = &self.config;
         let rates = config.effective_rates().scaled(self.rate_scale);
         plasticity(
             state,
+            free,
             &StepRates::of(&rates),
             &Coefficient::Same(config.lambda_hidden()),
             config.transfer,
@@ -345,8 +356,13 @@ impl Microcircuit {
     /// on any backend. Returns the settled state (before the update) for diagnostics; use
     /// [`learn`](Self::learn) when only the training matters.
     pub fn train_step(&mut self, input: Tensor<2>, target: Tensor<2>) -> Result<State> {
+        let free = if self.config.needs_free_phase() {
+            Some(self.settle(input.clone(), None)?)
+        } else {
+            None
+        };
         let state = self.settle(input, Some(target))?;
-        let updates = self.plasticity(&state);
+        let updates = self.plasticity_with_free(&state, free.as_ref());
         self.apply(&updates);
         Ok(state)
     }

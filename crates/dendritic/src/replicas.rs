@@ -72,16 +72,10 @@ impl Replicas {
             .config();
         for (r, net) in networks.iter().enumerate().skip(1) {
             let c = net.config();
-            let differs = [
-                ("sizes", c.sizes != first.sizes),
-                ("transfer", c.transfer != first.transfer),
-                ("bias", c.bias != first.bias),
-                ("precision", c.precision != first.precision),
-            ];
-            if let Some((field, _)) = differs.iter().find(|(_, d)| *d) {
+            if let Some(field) = first.stack_conflict(c) {
                 return Err(DendriticError::Replicas(format!(
                     "replica {r} has another {field} than replica 0; replicas share sizes, \
-                     transfer function, biases and precision"
+                     transfer function, biases, precision and w_pi_free_phase"
                 )));
             }
         }
@@ -209,9 +203,16 @@ impl Replicas {
     /// Eqs. 7-10 of every replica for a settled stack, each with its own effective rates
     /// (as [`Microcircuit::plasticity`]).
     pub fn plasticity(&self, state: &State<3>) -> Updates<3> {
+        self.plasticity_with_free(state, None)
+    }
+
+    /// [`plasticity`](Self::plasticity) with Eq. 9 from `free`, the stack settled with the
+    /// target off (as [`Microcircuit::plasticity_with_free`]).
+    pub fn plasticity_with_free(&self, state: &State<3>, free: Option<&State<3>>) -> Updates<3> {
         let config = &self.configs[0];
         plasticity(
             state,
+            free,
             &self.rates,
             &self.mixing.hidden,
             config.transfer,
@@ -223,8 +224,17 @@ impl Replicas {
     /// Returns each replica's feed-forward output potential `v_B,N` (before the update),
     /// `[R, batch, n_N]`.
     pub fn learn(&mut self, input: Tensor<3>, target: Tensor<3>) -> Result<Tensor<3>> {
+        let free = if self
+            .configs
+            .iter()
+            .any(MicrocircuitConfig::needs_free_phase)
+        {
+            Some(self.settle(input.clone(), None)?)
+        } else {
+            None
+        };
         let state = self.settle(input, Some(target))?;
-        let updates = self.plasticity(&state);
+        let updates = self.plasticity_with_free(&state, free.as_ref());
         self.weights.add(&updates);
         Ok(state.output.basal)
     }

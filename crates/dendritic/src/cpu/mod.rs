@@ -42,9 +42,13 @@ pub(crate) fn applies(net: &Microcircuit, input: &Tensor<2>) -> bool {
         && net.output.w_up.val().device() == input.device()
 }
 
-/// Whether networks of `config` on `device` train on the fused step: f32, logistic, flex.
+/// Whether networks of `config` on `device` train on the fused step: f32, logistic, flex, and
+/// Eq. 9 from the nudged state.
 pub(crate) fn fused_for(config: &crate::MicrocircuitConfig, device: &Device) -> bool {
-    config.precision == Precision::F32 && config.transfer == Transfer::Logistic && is_flex(device)
+    config.precision == Precision::F32
+        && config.transfer == Transfer::Logistic
+        && !config.w_pi_free_phase
+        && is_flex(device)
 }
 
 fn is_flex(device: &Device) -> bool {
