@@ -452,6 +452,21 @@ impl RunConfig {
         toml::to_string_pretty(self).expect("run configs serialise")
     }
 
+    /// Whether `other` is the same run (length included): equal once the learner's weight
+    /// seed is taken from the run's `seed`, as training builds it. `compare` writes the
+    /// learner's own seed as the preset has it and `sweep` writes the run's, so the same
+    /// setting reads the same from either.
+    pub fn same_run(&self, other: &RunConfig) -> bool {
+        let trained = |c: &RunConfig| {
+            RunConfig {
+                learner: c.learner.clone().with_seed(c.seed),
+                ..c.clone()
+            }
+            .to_toml()
+        };
+        trained(self) == trained(other)
+    }
+
     /// Checks every value: the run's own and its learner's (each error names the run).
     pub fn check(&self) -> Result<(), ExperimentError> {
         let bad = |message: String| ExperimentError::Config {
@@ -500,6 +515,30 @@ mod tests {
     use super::*;
 
     const MINIMAL: &str = "name = \"x\"\nepochs = 1\n[task]\nkind = \"teacher\"\n[learner]\nkind = \"bp\"\n[learner.net]\nsizes = [30, 10]\n";
+
+    #[test]
+    fn the_learner_seed_a_run_overrides_does_not_make_another_run() {
+        let config = RunConfig {
+            seed: 7,
+            ..RunConfig::parse(MINIMAL, "minimal.toml").unwrap()
+        };
+        let swept = RunConfig {
+            learner: config.learner.clone().with_seed(config.seed),
+            ..config.clone()
+        };
+        assert_ne!(swept.to_toml(), config.to_toml());
+        assert!(swept.same_run(&config) && config.same_run(&swept));
+        let other_seed = RunConfig {
+            seed: config.seed + 1,
+            ..config.clone()
+        };
+        assert!(!other_seed.same_run(&config));
+        let longer = RunConfig {
+            epochs: config.epochs + 1,
+            ..config.clone()
+        };
+        assert!(!longer.same_run(&config));
+    }
 
     #[test]
     fn lr_decay_defaults_to_constant_rates_and_rejects_bad_values() {

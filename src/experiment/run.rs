@@ -194,7 +194,7 @@ pub(crate) fn open_run(
             epochs: config.epochs,
             ..saved.clone()
         };
-        if same_run.to_toml() != config.to_toml() {
+        if !same_run.same_run(config) {
             return Err(ExperimentError::Checkpoint {
                 path: dir.config(),
                 message: "the run was started with a different configuration".into(),

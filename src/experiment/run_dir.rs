@@ -110,9 +110,7 @@ impl RunDir {
     pub fn never_trained(&self, config: &RunConfig) -> bool {
         !self.csv().exists()
             && !self.record().exists()
-            && self
-                .load_config()
-                .is_ok_and(|saved| saved.to_toml() == config.to_toml())
+            && self.load_config().is_ok_and(|saved| saved.same_run(config))
     }
 
     /// Creates the directory and takes its lock, or fails at once when another process holds
@@ -248,7 +246,7 @@ impl RunDir {
     /// The run's metrics if it already covers `config.epochs` with the same configuration.
     pub fn finished(&self, config: &RunConfig) -> Option<RunSummary> {
         let saved = self.load_config().ok()?;
-        if saved.to_toml() != config.to_toml() {
+        if !saved.same_run(config) {
             return None;
         }
         let summary = self.summary().ok()?;
@@ -264,7 +262,7 @@ impl RunDir {
         };
         if saved.epochs < config.epochs {
             saved.epochs = config.epochs;
-            if saved.to_toml() == config.to_toml() {
+            if saved.same_run(config) {
                 self.save_config(&saved)?;
             }
         }
