@@ -345,6 +345,18 @@ fn bad_inputs_give_one_line_errors_and_a_non_zero_exit() {
         ],
         "epochs must be at least 1",
     );
+    // No seeds is refused (a usage error from clap), not read as one seed.
+    let zero = cli(&[
+        "compare",
+        "--learners",
+        "bp",
+        "--seeds",
+        "0",
+        "--out",
+        results,
+    ]);
+    assert!(!zero.status.success(), "{}", stderr(&zero));
+    assert!(stderr(&zero).contains("--seeds"), "{}", stderr(&zero));
     // A checkpoint from an incompatible config.
     std::fs::write(&config, "name = \"x\"\nepochs = 1\n[task]\nkind = \"teacher\"\ntrain = 200\n[learner]\nkind = \"bp\"\n[learner.net]\nsizes = [30, 10]\n").unwrap();
     let ok = cli(&[

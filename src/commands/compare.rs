@@ -5,53 +5,41 @@ use std::path::PathBuf;
 use clap::Args;
 use microcircuits::experiment::{CompareOptions, compare};
 
-use super::Global;
+use super::{Global, JobArgs};
 
 /// Run several learners (presets) on the same data and write summary.csv, summary.md and
 /// curves.png; finished runs are reused, so a table can be completed in pieces.
 #[derive(Args)]
 pub struct CompareArgs {
-    /// A comparison preset: paper-mnist.
+    /// A comparison preset: paper-mnist or fashion-mnist (see `list`).
     #[arg(long, default_value = "paper-mnist")]
     preset: String,
     /// Only these learners (comma-separated), e.g. dendritic,bp.
     #[arg(long, value_delimiter = ',')]
     learners: Option<Vec<String>>,
     /// Seeds per learner.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     seeds: u64,
-    /// Override the preset's epochs.
-    #[arg(long)]
-    epochs: Option<usize>,
-    /// Keep only the first N training examples.
-    #[arg(long)]
-    limit: Option<usize>,
-    /// Folder with the four IDX files.
-    #[arg(long)]
-    data_dir: Option<PathBuf>,
     /// Results directory [default: results/<preset>].
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Several devices (comma-separated, e.g. remote:ws://a:3000,remote:ws://b:3000): one
-    /// run at a time on each until the table is done; a run whose device fails resumes on
-    /// another from its last checkpoint.
-    #[arg(long, value_delimiter = ',')]
-    devices: Option<Vec<String>>,
+    #[command(flatten)]
+    jobs: JobArgs,
 }
 
 /// Runs what is missing of the comparison and prints its table.
 pub fn run(args: CompareArgs, global: &Global) -> anyhow::Result<()> {
-    let devices = global.devices(args.devices.as_deref())?;
+    let devices = global.devices(args.jobs.devices.as_deref())?;
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from("results").join(&args.preset));
     let rows = compare(&CompareOptions {
         preset: &args.preset,
         learners: args.learners,
-        seeds: args.seeds.max(1),
-        epochs: args.epochs,
-        limit: args.limit,
-        data_dir: args.data_dir.as_deref(),
+        seeds: args.seeds,
+        epochs: args.jobs.epochs,
+        limit: args.jobs.limit,
+        data_dir: args.jobs.data_dir.as_deref(),
         out: out.clone(),
         devices: &devices,
         progress: global.progress,

@@ -14,6 +14,26 @@ use std::path::PathBuf;
 use burn::tensor::Device;
 use microcircuits::backend::{device_with_token, remote_url};
 
+/// What `compare` and `sweep` share: the length and data of every run, and the devices
+/// that train them.
+#[derive(clap::Args)]
+pub struct JobArgs {
+    /// Override the epochs of every run.
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Keep only the first N training examples.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Folder with the four IDX files of the task's data set.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Several devices (comma-separated, e.g. remote:ws://a:3000,remote:ws://b:3000): one
+    /// job (a run, or a sweep's stack) at a time on each until all are done; a job whose
+    /// device fails resumes on another from its last checkpoint.
+    #[arg(long, value_delimiter = ',')]
+    pub devices: Option<Vec<String>>,
+}
+
 /// The options every subcommand takes.
 pub struct Global {
     /// `--device`, as given.

@@ -6,7 +6,7 @@ use clap::Args;
 use microcircuits::experiment::sweep::{Engine, Setting, base_run, parse_seeds};
 use microcircuits::experiment::{SweepOptions, sweep};
 
-use super::Global;
+use super::{Global, JobArgs};
 
 /// Train a preset over a grid of settings and seeds: one run directory per (point, seed)
 /// under OUT/runs/<point>/seed<k> (as `train` writes them, so `eval` reads them and an
@@ -35,36 +35,27 @@ pub struct SweepArgs {
     /// logistic), stacked, or each (one run after another).
     #[arg(long, default_value = "auto")]
     engine: Engine,
-    /// Override the epochs of every run.
-    #[arg(long)]
-    epochs: Option<usize>,
-    /// Keep only the first N training examples.
-    #[arg(long)]
-    limit: Option<usize>,
-    /// Folder with the four IDX files of the task's data set.
-    #[arg(long)]
-    data_dir: Option<PathBuf>,
     /// Results directory [default: results/sweeps/<preset>].
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Several devices (comma-separated, e.g. remote:ws://a:3000,remote:ws://b:3000): one
-    /// run or stack at a time on each until the grid is done; work whose device fails
-    /// resumes on another from its last checkpoint.
-    #[arg(long, value_delimiter = ',')]
-    devices: Option<Vec<String>>,
+    #[command(flatten)]
+    jobs: JobArgs,
 }
 
 /// Runs what is missing of the sweep and prints its table.
 pub fn run(args: SweepArgs, global: &Global) -> anyhow::Result<()> {
-    let devices = global.devices(args.devices.as_deref())?;
+    let devices = global.devices(args.jobs.devices.as_deref())?;
     let mut base = base_run(&args.preset)?;
-    if let Some(e) = args.epochs {
+    if let Some(e) = args.jobs.epochs {
         base.epochs = e;
     }
-    if args.limit.is_some() {
-        base.limit = args.limit;
+    if args.jobs.limit.is_some() {
+        base.limit = args.jobs.limit;
     }
-    base.task = base.task.clone().with_data_dir(args.data_dir.as_deref());
+    base.task = base
+        .task
+        .clone()
+        .with_data_dir(args.jobs.data_dir.as_deref());
     base.check()?;
     let settings = args
         .settings
