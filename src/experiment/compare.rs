@@ -19,7 +19,7 @@ pub struct CompareOptions<'a> {
     pub learners: Option<Vec<String>>,
     /// Seeds per learner (1..=seeds).
     pub seeds: u64,
-    /// Override the preset's epochs.
+    /// Override the preset's epochs (of every learner).
     pub epochs: Option<usize>,
     /// Keep only the first training examples.
     pub limit: Option<usize>,
@@ -72,7 +72,7 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
     for name in &names {
         let mut config = preset.learner(name)?;
         config.task = config.task.clone().with_data_dir(options.data_dir);
-        config.epochs = options.epochs.unwrap_or(preset.epochs);
+        config.epochs = options.epochs.unwrap_or_else(|| preset.epochs_of(name));
         if options.limit.is_some() {
             config.limit = options.limit;
         }

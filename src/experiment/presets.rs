@@ -60,9 +60,13 @@ pub const COMPARE_PRESETS: &[(&str, &str)] = &[
 
 /// A comparison: which learner presets, for how many epochs.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Comparison {
-    /// Epochs per run.
+    /// Epochs per run (of every learner not in `learner_epochs`).
     pub epochs: usize,
+    /// Epochs of the learners whose curves need more (or fewer) than `epochs`.
+    #[serde(default)]
+    pub learner_epochs: BTreeMap<String, usize>,
     /// Learner names; learner `x` is run preset `<runs>-x`.
     pub learners: Vec<String>,
     /// Prefix of the learners' run presets (default: the comparison's name).
@@ -120,10 +124,49 @@ pub fn comparison(name: &str) -> Result<Comparison, ExperimentError> {
         message: e.to_string(),
     })?;
     c.name = name.to_string();
+    c.check()?;
     Ok(c)
 }
 
 impl Comparison {
+    /// Every per-learner table (`learner_epochs`, `overrides`, `paper`, `target`) names only
+    /// learners of the comparison, and no run has zero epochs.
+    pub fn check(&self) -> Result<(), ExperimentError> {
+        let bad = |message: String| ExperimentError::Config {
+            origin: format!("comparison '{}'", self.name),
+            message,
+        };
+        let tables = [
+            (
+                "learner_epochs",
+                self.learner_epochs.keys().collect::<Vec<_>>(),
+            ),
+            ("overrides", self.overrides.keys().collect()),
+            ("paper", self.paper.keys().collect()),
+            ("target", self.target.keys().collect()),
+        ];
+        for (table, keys) in tables {
+            if let Some(stray) = keys.into_iter().find(|k| !self.learners.contains(k)) {
+                return Err(bad(format!(
+                    "[{table}] names '{stray}', which is not one of its learners ({})",
+                    self.learners.join(", ")
+                )));
+            }
+        }
+        if self.epochs == 0 || self.learner_epochs.values().any(|&e| e == 0) {
+            return Err(bad("epochs must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// The epochs of `learner`'s runs: its `learner_epochs` entry, else `epochs`.
+    pub fn epochs_of(&self, learner: &str) -> usize {
+        self.learner_epochs
+            .get(learner)
+            .copied()
+            .unwrap_or(self.epochs)
+    }
+
     /// The run config of `learner` in this comparison: its run preset, with the
     /// comparison's task if it names one.
     pub fn learner(&self, learner: &str) -> Result<RunConfig, ExperimentError> {
@@ -197,5 +240,31 @@ mod tests {
             "{err}"
         );
         assert!(run_preset("nope").is_err());
+    }
+
+    #[test]
+    fn per_learner_tables_name_only_the_comparisons_learners() {
+        let mut c = comparison("fashion-mnist").unwrap();
+        assert_eq!(c.epochs_of("dendritic"), 60);
+        assert_eq!(c.epochs_of("bp"), 40);
+        assert_eq!(c.epochs_of("fa"), c.epochs);
+        c.check().unwrap();
+        c.learner_epochs.insert("dendritc".into(), 10);
+        let err = c.check().unwrap_err().to_string();
+        assert!(err.contains("[learner_epochs] names 'dendritc'"), "{err}");
+        c.learner_epochs.remove("dendritc");
+        c.learner_epochs.insert("fa".into(), 0);
+        assert!(c.check().unwrap_err().to_string().contains("at least 1"));
+        let mut c = comparison("paper-mnist").unwrap();
+        c.overrides.insert("bq".into(), toml::Table::new());
+        assert!(
+            c.check()
+                .unwrap_err()
+                .to_string()
+                .contains("[overrides] names 'bq'")
+        );
+        // A misspelt table is refused too.
+        let text = "epochs = 1\nlearners = [\"bp\"]\n[learner_epoch]\nbp = 2\n";
+        assert!(toml::from_str::<Comparison>(text).is_err());
     }
 }
