@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::config::RUN_KEYS;
 use super::{ExperimentError, RunConfig, TaskConfig};
 
 /// `(name, TOML)` of every run preset.
@@ -81,8 +82,9 @@ pub struct Comparison {
     /// Our target per learner, shown in `summary.md`.
     #[serde(default)]
     pub target: BTreeMap<String, String>,
-    /// Per learner, settings of its `[learner]` table that this comparison changes (e.g. a
-    /// smaller first-layer rate on Fashion-MNIST); checked like any run config.
+    /// Per learner, settings that this comparison changes: keys of its run (`lr_decay`,
+    /// `batch`, ...) or of its `[learner]` table (e.g. a smaller first-layer rate on
+    /// Fashion-MNIST); checked like any run config.
     #[serde(default)]
     pub overrides: BTreeMap<String, toml::Table>,
     /// The comparison's name.
@@ -187,12 +189,26 @@ impl Comparison {
             config.task = task.clone();
         }
         if let Some(changes) = self.overrides.get(learner) {
-            let changes: Vec<(String, toml::Value)> = changes
-                .iter()
-                .map(|(key, value)| (format!("learner.{key}"), value.clone()))
-                .collect();
             let origin = format!("comparison '{}', overrides of '{learner}'", self.name);
-            config = config.with_settings(&changes, &origin)?;
+            let mut settings = Vec::new();
+            for (key, value) in changes {
+                // A run key (lr_decay, batch, ...) changes the run, any other key the learner.
+                let path = match key.as_str() {
+                    "name" | "task" | "epochs" | "seed" | "limit" | "learner" => {
+                        return Err(ExperimentError::Config {
+                            origin,
+                            message: format!(
+                                "`{key}` is set by the comparison, not by an override \
+                                 (epochs: [learner_epochs]; task: `task`)"
+                            ),
+                        });
+                    }
+                    k if RUN_KEYS.contains(&k) => k.to_string(),
+                    k => format!("learner.{k}"),
+                };
+                settings.push((path, value.clone()));
+            }
+            config = config.with_settings(&settings, &origin)?;
         }
         Ok(config)
     }
@@ -240,6 +256,15 @@ mod tests {
             "{err}"
         );
         assert!(run_preset("nope").is_err());
+        // A run key changes the run; the comparison's own keys are refused.
+        let c = comparison("fashion-mnist").unwrap();
+        assert_eq!(c.learner("bp").unwrap().lr_decay, 0.9);
+        assert_eq!(run_preset("paper-mnist-bp").unwrap().lr_decay, 1.0);
+        let mut c = comparison("fashion-mnist").unwrap();
+        c.overrides
+            .insert("fa".into(), toml::from_str("epochs = 3").unwrap());
+        let err = c.learner("fa").unwrap_err().to_string();
+        assert!(err.contains("[learner_epochs]"), "{err}");
     }
 
     #[test]
@@ -247,6 +272,7 @@ mod tests {
         let mut c = comparison("fashion-mnist").unwrap();
         assert_eq!(c.epochs_of("dendritic"), 60);
         assert_eq!(c.epochs_of("bp"), 40);
+        assert_eq!(c.epochs_of("dendritic-frozen-hidden"), 40);
         assert_eq!(c.epochs_of("fa"), c.epochs);
         c.check().unwrap();
         c.learner_epochs.insert("dendritc".into(), 10);
