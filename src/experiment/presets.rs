@@ -236,7 +236,7 @@ mod tests {
         }
         let fashion = comparison("fashion-mnist").unwrap().learner("bp").unwrap();
         assert!(matches!(fashion.task, TaskConfig::FashionMnist { .. }));
-        // An override changes its key and nothing else; a misspelt key is refused.
+        // An override changes its keys and nothing else; a misspelt key is refused.
         let mut c = comparison("fashion-mnist").unwrap();
         let base = c.learner("dendritic-transposed-start").unwrap();
         c.overrides.clear();
@@ -246,8 +246,15 @@ mod tests {
         else {
             panic!("microcircuits")
         };
-        assert_eq!(a.eta_up[0], 3.0);
-        assert_eq!(a.clone().with_eta_up(b.eta_up.clone()), *b);
+        assert_eq!(
+            (a.eta_up[0], a.lambda_output, b.lambda_output),
+            (3.0, Some(0.9), Some(0.5))
+        );
+        let undone = a
+            .clone()
+            .with_eta_up(b.eta_up.clone())
+            .with_lambda_output(b.lambda_output);
+        assert_eq!(undone, *b);
         c.overrides
             .insert("bp".into(), toml::from_str("etta = 1.0").unwrap());
         let err = c.learner("bp").unwrap_err().to_string();
