@@ -280,7 +280,7 @@ mod tests {
         assert_eq!(c.epochs_of("dendritic"), 60);
         assert_eq!(c.epochs_of("bp"), 40);
         assert_eq!(c.epochs_of("dendritic-frozen-hidden"), 40);
-        assert_eq!(c.epochs_of("fa"), c.epochs);
+        assert_eq!(c.epochs_of("dtp"), c.epochs);
         c.check().unwrap();
         c.learner_epochs.insert("dendritc".into(), 10);
         let err = c.check().unwrap_err().to_string();
