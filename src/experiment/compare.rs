@@ -72,7 +72,9 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<SummaryRow>, ExperimentEr
     for name in &names {
         let mut config = preset.learner(name)?;
         config.task = config.task.clone().with_data_dir(options.data_dir);
-        config.epochs = options.epochs.unwrap_or_else(|| preset.epochs_of(name));
+        if let Some(epochs) = options.epochs {
+            config.epochs = epochs;
+        }
         if options.limit.is_some() {
             config.limit = options.limit;
         }

@@ -222,7 +222,7 @@ fn fold_plastic_flags(learner: &mut serde_json::Value) {
 }
 
 /// The keys of a run configuration's top level.
-pub(crate) const RUN_KEYS: &[&str] = &[
+const RUN_KEYS: &[&str] = &[
     "name",
     "task",
     "epochs",

@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::config::RUN_KEYS;
 use super::{ExperimentError, RunConfig, TaskConfig};
 
 /// `(name, TOML)` of every run preset.
@@ -170,7 +169,7 @@ impl Comparison {
     }
 
     /// The run config of `learner` in this comparison: its run preset, with the
-    /// comparison's task if it names one.
+    /// comparison's task if it names one, its epochs and its overrides.
     pub fn learner(&self, learner: &str) -> Result<RunConfig, ExperimentError> {
         let prefix = self.runs.as_deref().unwrap_or(&self.name);
         let known = || {
@@ -188,26 +187,29 @@ impl Comparison {
         if let Some(task) = &self.task {
             config.task = task.clone();
         }
+        config.epochs = self.epochs_of(learner);
         if let Some(changes) = self.overrides.get(learner) {
             let origin = format!("comparison '{}', overrides of '{learner}'", self.name);
-            let mut settings = Vec::new();
-            for (key, value) in changes {
-                // A run key (lr_decay, batch, ...) changes the run, any other key the learner.
-                let path = match key.as_str() {
-                    "name" | "task" | "epochs" | "seed" | "limit" | "learner" => {
-                        return Err(ExperimentError::Config {
-                            origin,
-                            message: format!(
-                                "`{key}` is set by the comparison, not by an override \
-                                 (epochs: [learner_epochs]; task: `task`)"
-                            ),
-                        });
-                    }
-                    k if RUN_KEYS.contains(&k) => k.to_string(),
-                    k => format!("learner.{k}"),
-                };
-                settings.push((path, value.clone()));
+            if let Some(key) = changes.keys().find(|k| {
+                matches!(
+                    k.as_str(),
+                    "name" | "task" | "epochs" | "seed" | "limit" | "learner"
+                )
+            }) {
+                return Err(ExperimentError::Config {
+                    origin,
+                    message: format!(
+                        "`{key}` is set by the comparison, not by an override \
+                         (epochs: [learner_epochs]; task: `task`)"
+                    ),
+                });
             }
+            // `with_settings` routes each key: a run key (lr_decay, batch, ...) changes the
+            // run, any other key the learner.
+            let settings: Vec<(String, toml::Value)> = changes
+                .iter()
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect();
             config = config.with_settings(&settings, &origin)?;
         }
         Ok(config)
